@@ -1,0 +1,180 @@
+"""The programmatic entry points: :func:`quantize` and the LPOT-style :class:`Quantization`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pluggy
+
+from lpot_core import plugins
+from lpot_core.config import Config, DataLoaderConfig, load_config
+from lpot_core.errors import ConfigError, DataError
+from lpot_core.objective import Objective
+from lpot_core.result import TuningResult
+from lpot_core.tuner import Tuner
+
+log = logging.getLogger(__name__)
+
+
+def quantize(
+    model: Any = None,
+    config: Config | str | dict[str, Any] | None = None,
+    *,
+    calib_dataloader: Iterable[Any] | None = None,
+    eval_dataloader: Iterable[Any] | None = None,
+    eval_func: Callable[[Any], float] | None = None,
+    metric: Any = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> TuningResult:
+    """Tune ``model`` to INT8 within the config's accuracy criterion.
+
+    ``model`` is a framework model object or a path (default: ``model.path`` of the
+    config). Accuracy comes from ``eval_func(model) -> float`` or from
+    ``eval_dataloader`` + ``metric`` (a Metric, a name, or ``{name: params}``), each
+    falling back to the config's ``evaluation.accuracy`` section. Dataloaders yield
+    ``(inputs, labels)`` batches. Returns a :class:`TuningResult`, never ``None``.
+    """
+    cfg = load_config(config)
+    pm = plugin_manager or plugins.get_plugin_manager()
+    if model is None:
+        if not cfg.model.path:
+            raise ConfigError("model.path: no model given; pass model= or set model.path")
+        model = cfg.model.path
+    framework, adaptor_cls = plugins.get_adaptor_class(pm, cfg.model.framework, model)
+    adaptor = adaptor_cls(framework, cfg.model.options)
+    loaded = adaptor.load(model)
+
+    calib = calib_dataloader or _build(cfg.quantization.calibration.dataloader, pm)
+    accuracy = cfg.evaluation.accuracy
+    eval_dl = eval_dataloader or _build(accuracy.dataloader if accuracy else None, pm)
+    metric_obj = _metric(
+        metric if metric is not None else (accuracy.metric if accuracy else None), pm
+    )
+    if eval_func is not None:
+
+        def evaluate(m: Any) -> float:
+            return eval_func(adaptor.user_model(m))
+    elif eval_dl is not None and metric_obj is not None:
+
+        def evaluate(m: Any) -> float:
+            return adaptor.evaluate(m, eval_dl, metric_obj)
+    else:
+        raise ConfigError(
+            "evaluation.accuracy: lpot needs a way to score accuracy; pass "
+            "eval_func=, or an eval dataloader plus a metric (e.g. "
+            "evaluation.accuracy.metric: {topk: 1} and its dataloader)"
+        )
+
+    crit = cfg.tuning.accuracy_criterion
+    higher = crit.higher_is_better
+    if higher is None:
+        higher = bool(getattr(metric_obj, "higher_is_better", True)) if eval_func is None else True
+    perf = cfg.evaluation.performance
+    perf_dl = _build(perf.dataloader, pm) or eval_dl or calib
+    objective = Objective(
+        cfg.tuning.objective, adaptor, _first_inputs(perf_dl), perf.warmup, perf.iteration
+    )
+    fingerprint = {
+        "model": adaptor.fingerprint(loaded),
+        "config": _digest(cfg.outcome_dict()),
+        "data": _digest(
+            [
+                _data_fp(calib),
+                _data_fp(eval_dl),
+                getattr(eval_func, "__qualname__", None),
+                repr(metric_obj),
+            ]
+        ),
+    }
+    tuner = Tuner(
+        config=cfg,
+        adaptor=adaptor,
+        model=loaded,
+        calib_dataloader=calib,
+        evaluate=evaluate,
+        objective=objective,
+        fingerprint=fingerprint,
+        plugin_manager=pm,
+        higher_is_better=higher,
+    )
+    return tuner.run()
+
+
+class Quantization:
+    """LPOT 1.x style: ``q = Quantization('conf.yaml'); q.model = m; ...; result = q.fit()``."""
+
+    def __init__(self, conf: Config | str | dict[str, Any] | None = None) -> None:
+        self.conf = load_config(conf)
+        self.model: Any = None
+        self.calib_dataloader: Iterable[Any] | None = None
+        self.eval_dataloader: Iterable[Any] | None = None
+        self.eval_func: Callable[[Any], float] | None = None
+        self.metric: Any = None
+        self.plugin_manager: pluggy.PluginManager | None = None
+
+    def fit(self) -> TuningResult:
+        """Run the tuning; see :func:`quantize`."""
+        return quantize(
+            self.model,
+            self.conf,
+            calib_dataloader=self.calib_dataloader,
+            eval_dataloader=self.eval_dataloader,
+            eval_func=self.eval_func,
+            metric=self.metric,
+            plugin_manager=self.plugin_manager,
+        )
+
+    __call__ = fit
+
+
+def _build(cfg: DataLoaderConfig | None, pm: pluggy.PluginManager) -> Any:
+    if cfg is None or cfg.dataset is None:
+        return None
+    from lpot_core.data.build import build_dataloader
+
+    return build_dataloader(cfg, pm)
+
+
+def _metric(spec: Any, pm: pluggy.PluginManager) -> Any:
+    if spec is None or hasattr(spec, "update"):
+        return spec
+    from lpot_core.metrics import build_metric
+
+    if isinstance(spec, str):
+        return build_metric(spec, None, plugins.metrics(pm))
+    if isinstance(spec, dict) and len(spec) == 1:
+        ((name, params),) = spec.items()
+        return build_metric(name, params, plugins.metrics(pm))
+    name, params = getattr(spec, "name", None), getattr(spec, "params", None)
+    if name is None:
+        raise ConfigError(f"metric: expected a Metric, a name or {{name: params}}, got {spec!r}")
+    return build_metric(name, params, plugins.metrics(pm))
+
+
+def _first_inputs(loader: Iterable[Any] | None) -> Any:
+    if loader is None:
+        return None
+    for batch in loader:
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            raise DataError(
+                f"dataloader batches must be (inputs, labels) pairs; got {type(batch).__name__}"
+            )
+        return batch[0]
+    raise DataError("the dataloader yields no batch; give it at least one sample")
+
+
+def _data_fp(loader: Any) -> str | None:
+    if loader is None:
+        return None
+    from lpot_core.data import fingerprint
+
+    return fingerprint(loader)
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, default=repr, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,159 @@
+"""The ``lpot`` command: quantize, benchmark, plugins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from lpot_core.errors import LpotError
+
+EXIT_OK, EXIT_MISSED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lpot", description="Accuracy-driven INT8 quantization.")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    q = sub.add_parser("quantize", help="tune a model to INT8 within the accuracy criterion")
+    q.add_argument("config", help="LPOT-style YAML config")
+    q.add_argument("--model", help="model path (overrides model.path)")
+    q.add_argument("--workspace", help="workspace folder (overrides tuning.workspace.path)")
+    q.add_argument("--strategy", help="tuning strategy (overrides tuning.strategy.name)")
+    q.add_argument("--max-trials", type=int, help="overrides tuning.exit_policy.max_trials")
+    q.add_argument("--timeout", type=float, help="seconds; overrides tuning.exit_policy.timeout")
+
+    b = sub.add_parser("benchmark", help="FP32 vs INT8 latency and throughput, side by side")
+    b.add_argument("config", help="the YAML config used to quantize")
+    b.add_argument("--model", help="FP32 model path (overrides model.path)")
+    b.add_argument("--int8", help="INT8 model path (default: the one in the workspace report)")
+    b.add_argument("--iterations", type=int, help="timed forwards per model")
+    b.add_argument("--warmup", type=int, help="untimed forwards per model")
+
+    pl = sub.add_parser("plugins", help="list installed plugins and the hooks they provide")
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``lpot`` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + 1, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return {"quantize": _quantize, "benchmark": _benchmark, "plugins": _plugins}[args.command](
+            args
+        )
+    except LpotError as exc:
+        print(f"lpot: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("lpot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    pairs = {
+        "model.path": getattr(args, "model", None),
+        "tuning.workspace.path": getattr(args, "workspace", None),
+        "tuning.strategy.name": getattr(args, "strategy", None),
+        "tuning.exit_policy.max_trials": getattr(args, "max_trials", None),
+        "tuning.exit_policy.timeout": getattr(args, "timeout", None),
+    }
+    return {k: v for k, v in pairs.items() if v is not None}
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from lpot_core.config import load_config
+
+    cfg = load_config(args.config)
+    changes = _overrides(args)
+    return cfg.replace(**changes) if changes else cfg
+
+
+def _quantize(args: argparse.Namespace) -> int:
+    from lpot_core.api import quantize
+
+    cfg = _load(args)
+    result = quantize(config=cfg)
+    print(result)
+    if result.stop_reason == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.met_goal else EXIT_MISSED
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from lpot_core import plugins
+    from lpot_core.api import _build, _first_inputs
+    from lpot_core.benchmark import compare, comparison_table
+
+    cfg = _load(args)
+    int8_path = args.int8
+    if int8_path is None:
+        report = Path(cfg.tuning.workspace.path) / "report.json"
+        if not report.is_file():
+            raise LpotError(
+                f"no INT8 model given and no {report}; run `lpot quantize "
+                f"{args.config}` first or pass --int8 PATH"
+            )
+        int8_path = json.loads(report.read_text())["model_path"]
+    if not cfg.model.path:
+        raise LpotError("model.path: the FP32 model to compare is not set; pass --model PATH")
+    pm = plugins.get_plugin_manager()
+    framework, cls = plugins.get_adaptor_class(pm, cfg.model.framework, cfg.model.path)
+    adaptor = cls(framework, cfg.model.options)
+    perf = cfg.evaluation.performance
+    accuracy = cfg.evaluation.accuracy
+    loader = (
+        _build(perf.dataloader, pm)
+        or _build(accuracy.dataloader if accuracy else None, pm)
+        or _build(cfg.quantization.calibration.dataloader, pm)
+    )
+    if loader is None:
+        raise LpotError("evaluation.performance.dataloader: no data to run the models on")
+    models = {"FP32": adaptor.load(cfg.model.path), "INT8": adaptor.load(int8_path)}
+    results = compare(
+        adaptor,
+        models,
+        _first_inputs(loader),
+        warmup=args.warmup if args.warmup is not None else perf.warmup,
+        iterations=args.iterations or perf.iteration,
+    )
+    print(comparison_table(results))
+    return EXIT_OK
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from lpot_core import plugins
+
+    pm = plugins.get_plugin_manager()
+    rows = plugins.describe(pm)
+    registered = {
+        "adaptors": plugins.adaptors(pm),
+        "strategies": plugins.strategies(pm),
+        "metrics": plugins.metrics(pm),
+        "datasets": plugins.datasets(pm),
+        "transforms": plugins.transforms(pm),
+    }
+    if args.json:
+        print(
+            json.dumps(
+                {"plugins": rows, "registered": {k: sorted(v) for k, v in registered.items()}},
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for row in rows:
+        dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(local)"
+        print(f"{row['name']:<20} {dist:<24} {', '.join(row['hooks'])}")
+    for kind, names in registered.items():
+        print(f"{kind}: {', '.join(sorted(names)) or '-'}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

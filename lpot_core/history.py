@@ -1,0 +1,140 @@
+"""The tuning history: versioned JSON lines, appended and fsynced per trial.
+
+Line 1 is a header naming the format version and the run's fingerprint (model,
+outcome-changing config fields, data). Every later line is one trial. A process
+killed mid-write leaves at most one truncated last line, which is ignored on read.
+A resumed run replays recorded trials by config key instead of evaluating them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from lpot_core.errors import HistoryError
+from lpot_core.result import Trial
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+FILENAME = "history.jsonl"
+
+
+class History:
+    """Recorded trials of one tuning run, by config key, and the file they go to."""
+
+    def __init__(
+        self, path: Path, fingerprint: dict[str, str], resume_from: Path | None = None
+    ) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.recorded: dict[str, Trial] = {}
+        self._file: IO[str] | None = None
+        source = resume_from or path
+        if resume_from is not None and not resume_from.is_file():
+            raise HistoryError(
+                f"tuning.workspace.resume: no history file at {resume_from}; "
+                "point it at an earlier run's history.jsonl or remove it"
+            )
+        if source.is_file():
+            self._load(source, explicit=resume_from is not None)
+        if resume_from is not None and resume_from.resolve() != path.resolve():
+            self._rewrite()
+
+    # -- reading ---------------------------------------------------------------
+    def _load(self, source: Path, explicit: bool) -> None:
+        lines = source.read_text(encoding="utf-8").splitlines()
+        try:
+            header = json.loads(lines[0]) if lines else {}
+        except json.JSONDecodeError:
+            header = {}
+        if header.get("lpot_history") != VERSION:
+            self._mismatch(
+                source,
+                explicit,
+                "it is not an lpot history (version "
+                f"{header.get('lpot_history')!r}, expected {VERSION})",
+            )
+            return
+        differs = [
+            k for k, v in self.fingerprint.items() if header.get("fingerprint", {}).get(k) != v
+        ]
+        if differs:
+            self._mismatch(
+                source, explicit, f"it was recorded for a different {' and '.join(differs)}"
+            )
+            return
+        for number, line in enumerate(lines[1:], start=2):
+            try:
+                trial = Trial.from_dict(json.loads(line))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                if number == len(lines):  # a write cut short by a kill: drop it
+                    log.warning("history %s: ignoring a truncated last record", source)
+                    continue
+                raise HistoryError(
+                    f"{source}:{number}: unreadable trial record; the history "
+                    "is damaged — delete it to start over"
+                ) from None
+            self.recorded[trial.key] = trial
+        log.info("resuming from %s: %d recorded trials", source, len(self.recorded))
+
+    def _mismatch(self, source: Path, explicit: bool, why: str) -> None:
+        if explicit:
+            raise HistoryError(
+                f"cannot resume from {source}: {why}; remove "
+                "tuning.workspace.resume to start a fresh run"
+            )
+        aside = source.with_name(f"history-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
+        source.rename(aside)
+        log.warning(
+            "history %s not resumed (%s); kept it as %s and starting fresh", source, why, aside.name
+        )
+
+    # -- writing ---------------------------------------------------------------
+    def _open(self) -> IO[str]:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
+            self._file = self.path.open("a", encoding="utf-8")
+            if fresh:
+                self._write(
+                    {
+                        "lpot_history": VERSION,
+                        "fingerprint": self.fingerprint,
+                        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    }
+                )
+        return self._file
+
+    def _write(self, record: dict[str, Any]) -> None:
+        assert self._file is not None
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def _rewrite(self) -> None:
+        """Copy an explicitly resumed history into this run's file, atomically."""
+        tmp = self.path.with_suffix(".tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(json.dumps({"lpot_history": VERSION, "fingerprint": self.fingerprint}) + "\n")
+            for trial in self.recorded.values():
+                f.write(json.dumps(trial.to_dict()) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def append(self, trial: Trial) -> None:
+        """Record ``trial`` durably before anything else happens."""
+        self._open()
+        self._write(trial.to_dict())
+        self.recorded[trial.key] = trial
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

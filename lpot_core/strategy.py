@@ -1,0 +1,94 @@
+"""The contract of a tuning strategy (ask/tell).
+
+The tuner builds the strategy once, then loops::
+
+    while (cfg := strategy.propose()) is not None:
+        trial = <quantize, evaluate, record>      # or replay from history
+        strategy.observe(cfg, trial)
+
+A strategy never calls the adaptor; what it needs to know about the model it asks
+through :class:`StrategyContext` (e.g. ``op_errors`` for quantization-error ranking).
+Proposing a config already evaluated is allowed and free: the tuner replays it.
+Strategies must be deterministic given ``context.seed`` and the observed results,
+so that a resumed run retraces the same path.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from lpot_core.result import Trial
+from lpot_core.space import TuneConfig, TuningSpace
+
+
+@attrs.define
+class StrategyContext:
+    """What a strategy may know and ask besides the space."""
+
+    baseline: Trial
+    seed: int
+    max_trials: int
+    #: ``accuracy -> bool``: does this accuracy meet the user's criterion?
+    meets_goal: Callable[[float], bool]
+    #: ``accuracy -> float``: how far below the goal (0 when met; larger is worse).
+    shortfall: Callable[[float], float]
+    #: ``(cfg, op_names) -> {op: normalized error}``: per-op output error of ``cfg`` vs FP32.
+    #: Empty when the backend cannot inspect activations.
+    op_errors: Callable[[TuneConfig, Sequence[str]], dict[str, float]]
+    #: Trials recorded by an earlier run of this tuning (for warm starts).
+    history: list[Trial] = attrs.field(factory=list)
+    #: Strategy-specific settings from ``tuning.strategy`` in the config.
+    params: dict[str, Any] = attrs.field(factory=dict)
+
+
+class Strategy(ABC):
+    """Base class of tuning strategies; register subclasses with ``lpot_register_strategies``."""
+
+    def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
+        self.space = space
+        self.context = context
+
+    @abstractmethod
+    def propose(self) -> TuneConfig | None:
+        """The next config to try, or ``None`` when the strategy has nothing left."""
+
+    def observe(self, cfg: TuneConfig, trial: Trial) -> None:  # noqa: B027 - optional hook
+        """Learn from the result of ``cfg`` (called once after every ``propose``)."""
+
+
+class GeneratorStrategy(Strategy):
+    """A strategy written as a generator: ``yield cfg`` returns that config's :class:`Trial`.
+
+    Example::
+
+        def generate(self):
+            trial = yield self.space.default()
+            if not trial.met_goal:
+                yield self.space.default().fallback(["conv1"])
+    """
+
+    def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
+        super().__init__(space, context)
+        self._gen = self.generate()
+        self._pending: Trial | None = None
+        self._started = False
+
+    @abstractmethod
+    def generate(self) -> Any:
+        """Yield configs; each ``yield`` evaluates to the trial of the yielded config."""
+
+    def propose(self) -> TuneConfig | None:
+        try:
+            if not self._started:
+                self._started = True
+                return next(self._gen)
+            return self._gen.send(self._pending)
+        except StopIteration:
+            return None
+
+    def observe(self, cfg: TuneConfig, trial: Trial) -> None:
+        self._pending = trial

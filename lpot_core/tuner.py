@@ -1,0 +1,365 @@
+"""The quantize-evaluate loop: baseline, calibration cache, strategy, exit policy, history.
+
+:func:`lpot_core.api.quantize` resolves the user's inputs and builds a :class:`Tuner`;
+the tuner owns the loop and is the only caller of the adaptor during tuning.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pluggy
+
+from lpot_core import plugins
+from lpot_core.adaptor import Adaptor
+from lpot_core.config import Config
+from lpot_core.criterion import Criterion
+from lpot_core.errors import ConfigError, LpotError, ModelError
+from lpot_core.history import FILENAME, History
+from lpot_core.objective import Objective
+from lpot_core.progress import Progress
+from lpot_core.result import Trial, TuningResult
+from lpot_core.space import OpSpec, TuneConfig, TuningSpace
+from lpot_core.strategy import StrategyContext
+
+log = logging.getLogger(__name__)
+
+#: consecutive repeated proposals after which a strategy is considered stuck.
+MAX_REPEATS = 1000
+
+
+class Tuner:
+    """One tuning run. Build it, then call :meth:`run` once."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        adaptor: Adaptor,
+        model: Any,
+        calib_dataloader: Iterable[Any] | None,
+        evaluate: Callable[[Any], float],
+        objective: Objective,
+        fingerprint: dict[str, str],
+        plugin_manager: pluggy.PluginManager,
+        higher_is_better: bool,
+    ) -> None:
+        self.config = config
+        self.adaptor = adaptor
+        self.model = model
+        self.calib_dataloader = calib_dataloader
+        self._evaluate = evaluate
+        self.objective = objective
+        self.pm = plugin_manager
+        self.higher_is_better = higher_is_better
+        self.workspace = Path(config.tuning.workspace.path)
+        resume = config.tuning.workspace.resume
+        self.history = History(
+            self.workspace / FILENAME, fingerprint, Path(resume) if resume else None
+        )
+        self._stats: dict[int, Any] = {}
+        self.trials: list[Trial] = []
+        self.best: Trial | None = None
+        self._best_model: Any = None
+        self._seen: dict[str, Trial] = {}
+
+    # -- pieces ----------------------------------------------------------------
+    def evaluate(self, model: Any) -> float:
+        value = self._evaluate(model)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise LpotError(
+                f"the eval function returned {value!r}; it must return one number (the accuracy)"
+            ) from None
+        if not math.isfinite(value):
+            raise LpotError(f"the eval function returned {value}; it must be a finite number")
+        return value
+
+    def stats(self, sampling_size: int, space: TuningSpace) -> Any:
+        """Calibration statistics, collected once per sampling size and reused by every trial."""
+        if sampling_size not in self._stats:
+            if space.approach == "dynamic" or self.calib_dataloader is None:
+                self._stats[sampling_size] = None
+            else:
+                log.info(
+                    "calibrating on %d samples (%s)",
+                    sampling_size,
+                    ", ".join(sorted(space.algorithms())),
+                )
+                self._stats[sampling_size] = self.adaptor.calibrate(
+                    self.model, self.calib_dataloader, sampling_size, space.algorithms()
+                )
+        return self._stats[sampling_size]
+
+    def build(self, cfg: TuneConfig, space: TuningSpace) -> Any:
+        return self.adaptor.quantize(self.model, cfg, self.stats(cfg.sampling_size, space))
+
+    def baseline(self) -> Trial:
+        recorded = self.history.recorded.get("fp32-baseline")
+        if recorded is not None:
+            return recorded
+        start = time.perf_counter()
+        accuracy = self.evaluate(self.model)
+        trial = Trial(
+            0,
+            None,
+            accuracy=accuracy,
+            objective=self.objective.measure(self.model),
+            met_goal=True,
+            seconds=time.perf_counter() - start,
+        )
+        self.history.append(trial)
+        return trial
+
+    def op_errors(
+        self, space: TuningSpace
+    ) -> Callable[[TuneConfig, Sequence[str]], dict[str, float]]:
+        """Per-op normalized output error of a quantized config against FP32 (for ``mse``)."""
+        loader = self.calib_dataloader
+
+        def measure(cfg: TuneConfig, ops: Sequence[str]) -> dict[str, float]:
+            if loader is None:
+                return {}
+            ref = self.adaptor.inspect(self.model, loader, ops)
+            if not ref:
+                return {}
+            got = self.adaptor.inspect(self.build(cfg, space), loader, ops)
+            errors = {}
+            for name in ops:
+                if name in ref and name in got:
+                    a, b = np.asarray(ref[name], np.float64), np.asarray(got[name], np.float64)
+                    errors[name] = float(np.mean((a - b) ** 2) / (np.mean(a**2) + 1e-12))
+            return errors
+
+        return measure
+
+    # -- the loop --------------------------------------------------------------
+    def run(self) -> TuningResult:
+        start = time.monotonic()
+        cfg = self.config.tuning
+        baseline = self.baseline()
+        crit = cfg.accuracy_criterion
+        criterion = Criterion(
+            baseline.accuracy or 0.0, crit.relative, crit.absolute, self.higher_is_better
+        )
+        log.info(
+            "FP32 baseline: %.6g (goal: %s %.6g)",
+            baseline.accuracy,
+            ">=" if self.higher_is_better else "<=",
+            criterion.target,
+        )
+        self.pm.hook.lpot_tuning_started(config=self.config, baseline=baseline)
+        strategy_cls = self._strategy_class()
+        limit = cfg.exit_policy
+        reason = "space_exhausted"
+        progress = Progress(total=limit.max_trials)
+        try:
+            for approach in self._approaches():
+                space = self._space(approach)
+                context = StrategyContext(
+                    baseline=baseline,
+                    seed=cfg.random_seed,
+                    max_trials=limit.max_trials,
+                    meets_goal=criterion.meets,
+                    shortfall=criterion.shortfall,
+                    op_errors=self.op_errors(space),
+                    history=list(self.history.recorded.values()),
+                    params=dict(cfg.strategy.params),
+                )
+                strategy = strategy_cls(space, context)
+                reason = self._loop(strategy, space, criterion, start, progress)
+                if reason != "space_exhausted":
+                    break
+        except KeyboardInterrupt:
+            reason = "interrupted"
+            log.warning(
+                "interrupted: %d trials recorded in %s; run again to resume",
+                len(self.trials),
+                self.history.path,
+            )
+        finally:
+            progress.close()
+            self.history.close()
+        return self._finish(baseline, criterion, reason, time.monotonic() - start)
+
+    def _loop(
+        self,
+        strategy: Any,
+        space: TuningSpace,
+        criterion: Criterion,
+        start: float,
+        progress: Progress,
+    ) -> str:
+        limit = self.config.tuning.exit_policy
+        repeats = 0
+        while True:
+            if limit.timeout and time.monotonic() - start >= limit.timeout:
+                return "timeout"
+            if len(self.trials) >= limit.max_trials:
+                return "max_trials"
+            cfg = strategy.propose()
+            if cfg is None:
+                return "space_exhausted"
+            if cfg.key in self._seen:  # proposed again in this run: answer from memory
+                repeats += 1
+                if repeats > MAX_REPEATS:
+                    log.warning("strategy keeps proposing evaluated configs; stopping")
+                    return "space_exhausted"
+                strategy.observe(cfg, self._seen[cfg.key])
+                continue
+            repeats = 0
+            trial = self._trial(cfg, space, criterion)
+            self.trials.append(trial)
+            self._seen[cfg.key] = trial
+            strategy.observe(cfg, trial)
+            self.pm.hook.lpot_trial_finished(trial=trial, best=self.best)
+            progress.update(trial, self.best, criterion)
+            if trial.met_goal and not limit.timeout:
+                return "goal_met"
+
+    def _trial(self, cfg: TuneConfig, space: TuningSpace, criterion: Criterion) -> Trial:
+        index = len(self.trials) + 1
+        recorded = self.history.recorded.get(cfg.key)
+        if recorded is not None:
+            recorded.index = index
+            self._consider(recorded, None)
+            return recorded
+        begin = time.perf_counter()
+        try:
+            qmodel = self.build(cfg, space)
+        except (ModelError, ValueError, RuntimeError) as exc:
+            # One config failing to quantize is a result, not the end of tuning.
+            log.warning("trial %d: quantization failed: %s", index, exc)
+            trial = Trial(
+                index,
+                cfg,
+                error=f"{type(exc).__name__}: {exc}",
+                seconds=time.perf_counter() - begin,
+            )
+            self.history.append(trial)
+            return trial
+        accuracy = self.evaluate(qmodel)
+        met = criterion.meets(accuracy)
+        objective = self.objective.measure(qmodel) if met else None
+        trial = Trial(
+            index,
+            cfg,
+            accuracy=accuracy,
+            objective=objective,
+            met_goal=met,
+            seconds=time.perf_counter() - begin,
+        )
+        self.history.append(trial)
+        self._consider(trial, qmodel)
+        return trial
+
+    def _consider(self, trial: Trial, qmodel: Any) -> None:
+        """Keep ``trial`` (and its model) if it beats the best so far."""
+        if trial.ok and (self.best is None or self._better(trial, self.best)):
+            self.best = trial
+            self._best_model = qmodel
+
+    def _better(self, a: Trial, b: Trial) -> bool:
+        if a.met_goal != b.met_goal:
+            return a.met_goal
+        if a.met_goal:  # both meet the goal: lower objective, then fewer FP32 ops
+            ka = (
+                a.objective if a.objective is not None else math.inf,
+                len(a.config.fp32_ops) if a.config else 0,
+            )
+            kb = (
+                b.objective if b.objective is not None else math.inf,
+                len(b.config.fp32_ops) if b.config else 0,
+            )
+            return ka < kb
+        assert a.accuracy is not None and b.accuracy is not None
+        return a.accuracy > b.accuracy if self.higher_is_better else a.accuracy < b.accuracy
+
+    # -- setup helpers ---------------------------------------------------------
+    def _strategy_class(self) -> type:
+        name = self.config.tuning.strategy.name
+        available = plugins.strategies(self.pm)
+        if name not in available:
+            import difflib
+
+            near = difflib.get_close_matches(name, list(available), n=1)
+            raise ConfigError(
+                f"tuning.strategy.name: unknown strategy {name!r}"
+                f"{f' (did you mean {near[0]!r}?)' if near else ''}; "
+                f"installed: {', '.join(sorted(available))}"
+            )
+        return available[name]
+
+    def _approaches(self) -> list[str]:
+        wanted = self.config.quantization.approaches
+        supported = [a for a in wanted if a in self.adaptor.approaches]
+        if not supported:
+            raise ConfigError(
+                f"quantization.approach: {self.adaptor.framework} supports "
+                f"{', '.join(self.adaptor.approaches)} quantization, not "
+                f"{', '.join(wanted)}"
+            )
+        if "static" in supported and self.calib_dataloader is None:
+            raise ConfigError(
+                "static quantization needs calibration data: give "
+                "calib_dataloader= or quantization.calibration.dataloader"
+            )
+        return supported
+
+    def _space(self, approach: str) -> TuningSpace:
+        q = self.config.quantization
+        caps = self.adaptor.capabilities(self.model, approach)
+        if not caps:
+            raise ModelError(
+                f"{self.adaptor.framework} found no op it can quantize ({approach}) in this model"
+            )
+        model_wise = q.model_wise if isinstance(q.model_wise, OpSpec) else OpSpec()
+        return TuningSpace(
+            caps,
+            sampling_sizes=q.calibration.sampling_size,
+            approach=approach,
+            model_wise=model_wise,
+            op_wise=q.op_wise,
+        )
+
+    # -- the end ---------------------------------------------------------------
+    def _finish(
+        self, baseline: Trial, criterion: Criterion, reason: str, seconds: float
+    ) -> TuningResult:
+        from lpot_core.report import write_report
+        from lpot_core.saving import save_atomically
+
+        model = self._best_model
+        if self.best is not None and model is None and self.best.config is not None:
+            # The best trial was replayed from history: rebuild its model (no evaluation).
+            space = self._space(self.best.config.approach)
+            model = self.build(self.best.config, space)
+        model_path = None
+        if model is not None:
+            model_path = save_atomically(
+                self.adaptor, model, self.workspace, f"{self.config.model.name}_int8"
+            )
+        result = TuningResult(
+            model=model,
+            met_goal=bool(self.best and self.best.met_goal),
+            stop_reason=reason,
+            baseline=baseline,
+            best=self.best,
+            trials=self.trials,
+            tuning_seconds=seconds,
+            workspace=self.workspace,
+            history_path=self.history.path,
+            model_path=model_path,
+        )
+        result.report = write_report(result, self.config, criterion)
+        if not result.met_goal:
+            log.warning("no config met the accuracy goal (%s); saved the most accurate one", reason)
+        self.pm.hook.lpot_tuning_finished(result=result)
+        return result
