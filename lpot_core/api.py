@@ -78,9 +78,14 @@ def quantize(
     objective = Objective(
         cfg.tuning.objective, adaptor, _first_inputs(perf_dl), perf.warmup, perf.iteration
     )
+    outcome = cfg.outcome_dict()
+    # The strategy and seed decide the path, not what a trial's result is: trials of
+    # another strategy stay valid (replayed for free, and strategies learn from them).
+    tuning = outcome["tuning"]
+    origin = _digest([tuning.pop("strategy"), tuning.pop("random_seed")])
     fingerprint = {
         "model": adaptor.fingerprint(loaded),
-        "config": _digest(cfg.outcome_dict()),
+        "config": _digest(outcome),
         "data": _digest(
             [
                 _data_fp(calib),
@@ -100,6 +105,7 @@ def quantize(
         fingerprint=fingerprint,
         plugin_manager=pm,
         higher_is_better=higher,
+        origin=origin,
     )
     return tuner.run()
 
@@ -140,7 +146,7 @@ def _build(cfg: DataLoaderConfig | None, pm: pluggy.PluginManager) -> Any:
 
 
 def _metric(spec: Any, pm: pluggy.PluginManager) -> Any:
-    if spec is None or hasattr(spec, "update"):
+    if spec is None or (hasattr(spec, "result") and hasattr(spec, "reset")):
         return spec
     from lpot_core.metrics import build_metric
 

@@ -22,6 +22,9 @@ class Trial:
     seconds: float = 0.0
     error: str | None = None
     replayed: bool = False
+    #: digest of the strategy (name, params, seed) that proposed it; a resumed run of the
+    #: same strategy retraces its own trials, and learns from other strategies' trials.
+    origin: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -41,6 +44,7 @@ class Trial:
             "met_goal": self.met_goal,
             "seconds": round(self.seconds, 6),
             "error": self.error,
+            "origin": self.origin,
         }
 
     @classmethod
@@ -55,6 +59,7 @@ class Trial:
             seconds=data.get("seconds", 0.0),
             error=data.get("error"),
             replayed=True,
+            origin=data.get("origin"),
         )
 
 

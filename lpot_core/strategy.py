@@ -43,6 +43,18 @@ class StrategyContext:
     history: list[Trial] = attrs.field(factory=list)
     #: Strategy-specific settings from ``tuning.strategy`` in the config.
     params: dict[str, Any] = attrs.field(factory=dict)
+    #: False for losses and errors: then a lower accuracy value is better.
+    higher_is_better: bool = True
+
+    def score(self, trial: Trial | None) -> float:
+        """A trial's accuracy oriented so that higher is always better (-inf if it failed).
+
+        Strategies compare trials with this, never with raw ``accuracy``."""
+        if trial is None or trial.accuracy is None or trial.error is not None:
+            return float("-inf")
+        return trial.accuracy if self.higher_is_better else -trial.accuracy
+    #: Direction of ``accuracy`` (False for a loss-like metric), for ranking trials.
+    higher_is_better: bool = True
 
 
 class Strategy(ABC):

@@ -49,6 +49,7 @@ class Tuner:
         fingerprint: dict[str, str],
         plugin_manager: pluggy.PluginManager,
         higher_is_better: bool,
+        origin: str | None = None,
     ) -> None:
         self.config = config
         self.adaptor = adaptor
@@ -58,6 +59,7 @@ class Tuner:
         self.objective = objective
         self.pm = plugin_manager
         self.higher_is_better = higher_is_better
+        self.origin = origin
         self.workspace = Path(config.tuning.workspace.path)
         resume = config.tuning.workspace.resume
         self.history = History(
@@ -170,8 +172,13 @@ class Tuner:
                     meets_goal=criterion.meets,
                     shortfall=criterion.shortfall,
                     op_errors=self.op_errors(space),
-                    history=list(self.history.recorded.values()),
+                    history=[
+                        t
+                        for t in self.history.recorded.values()
+                        if t.config is not None and t.origin != self.origin
+                    ],
                     params=dict(cfg.strategy.params),
+                    higher_is_better=self.higher_is_better,
                 )
                 strategy = strategy_cls(space, context)
                 reason = self._loop(strategy, space, criterion, start, progress)
@@ -242,6 +249,7 @@ class Tuner:
                 cfg,
                 error=f"{type(exc).__name__}: {exc}",
                 seconds=time.perf_counter() - begin,
+                origin=self.origin,
             )
             self.history.append(trial)
             return trial
@@ -255,6 +263,7 @@ class Tuner:
             objective=objective,
             met_goal=met,
             seconds=time.perf_counter() - begin,
+            origin=self.origin,
         )
         self.history.append(trial)
         self._consider(trial, qmodel)

@@ -1,0 +1,86 @@
+"""One session per environment. `nox` runs the test suite; `nox -s demo` the main job.
+
+torch sessions install with pip (virtualenv backend): pip finds the CPU build of
+torch 2.13.0 on this machine's disk, while other resolvers would fetch a CUDA build.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "core", "core_numpy1", "onnx", "torch"]
+nox.options.reuse_existing_virtualenvs = False
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+TORCH = "torch==2.13.0"
+TORCHAO = "torchao==0.18.*"
+PLUGIN_FIXTURE = "tests/fixtures/lpot_example_plugin"
+ENV = {"LPOT_CACHE": os.environ.get("LPOT_CACHE", os.path.expanduser("~/.cache/lpot"))}
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *paths, *session.posargs, env=ENV)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and format check over the whole repo."""
+    session.install("ruff==0.17.*")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def core(session: nox.Session) -> None:
+    """lpot-core alone (numpy 2.x, no deep-learning framework) + a third-party plugin."""
+    session.install(".", "pytest")
+    session.install(PLUGIN_FIXTURE)
+    _pytest(session, "tests/core")
+
+
+@nox.session(python=PYTHON)
+def core_numpy1(session: nox.Session) -> None:
+    """lpot-core with numpy 1.23.5, the version the MXNet backend is stuck on."""
+    session.install(".", "pytest", "numpy==1.23.5")
+    session.run("python", "-c", "import numpy; assert numpy.__version__ == '1.23.5'")
+    _pytest(session, "tests/core")
+
+
+@nox.session(python=PYTHON)
+def onnx(session: nox.Session) -> None:
+    """The ONNX Runtime backend on real models (torch only exports the zoo models)."""
+    session.install(TORCH)
+    session.install(".", "./plugins/lpot_onnx", "pytest", "pillow")
+    session.run("python", "examples/zoo/prepare.py", "--for", "onnx", env=ENV)
+    _pytest(session, "tests/onnx")
+
+
+@nox.session(python=PYTHON)
+def torch(session: nox.Session) -> None:
+    """The PyTorch (PT2E/torchao) backend on real models."""
+    session.install(TORCH)
+    session.install(TORCHAO, ".", "./plugins/lpot_torch", "pytest", "pillow")
+    session.run("python", "examples/zoo/prepare.py", "--for", "torch", env=ENV)
+    _pytest(session, "tests/torch")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The README's main job: tune the pretrained MNIST CNN (ONNX) on real digits."""
+    session.install(TORCH)
+    session.install(".", "./plugins/lpot_onnx", "pillow")
+    session.run("python", "examples/onnx/mnist/prepare.py", env=ENV)
+    session.run("lpot", "quantize", "examples/onnx/mnist/conf.yaml", env=ENV)
+    session.run("lpot", "benchmark", "examples/onnx/mnist/conf.yaml", env=ENV)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: tuner overhead, and the model-zoo table (benchmarks/RESULTS.md)."""
+    session.install(TORCH)
+    session.install(TORCHAO, ".", "./plugins/lpot_onnx", "./plugins/lpot_torch", "pillow")
+    session.run("python", "benchmarks/tuner_overhead.py", env=ENV)
+    session.run("python", "benchmarks/model_zoo.py", *session.posargs, env=ENV)
