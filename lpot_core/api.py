@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,7 +44,9 @@ def quantize(
     if model is None:
         if not cfg.model.path:
             raise ConfigError("model.path: no model given; pass model= or set model.path")
-        model = cfg.model.path
+        model = os.path.expandvars(os.path.expanduser(cfg.model.path))
+    if isinstance(model, (str, os.PathLike)) and not os.path.exists(model):
+        raise ConfigError(f"model.path: no file or folder at {model}; check the path")
     framework, adaptor_cls = plugins.get_adaptor_class(pm, cfg.model.framework, model)
     adaptor = adaptor_cls(framework, cfg.model.options)
     loaded = adaptor.load(model)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,10 @@ def _load(args: argparse.Namespace) -> Any:
 
     cfg = load_config(args.config)
     changes = _overrides(args)
-    return cfg.replace(**changes) if changes else cfg
+    cfg = cfg.replace(**changes) if changes else cfg
+    if cfg.model.path:  # `$LPOT_CACHE/model.onnx` and `~/model.onnx` work in YAML
+        cfg = cfg.replace(**{"model.path": os.path.expandvars(os.path.expanduser(cfg.model.path))})
+    return cfg
 
 
 def _quantize(args: argparse.Namespace) -> int:

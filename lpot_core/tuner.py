@@ -146,6 +146,8 @@ class Tuner:
     def run(self) -> TuningResult:
         start = time.monotonic()
         cfg = self.config.tuning
+        strategy_cls = self._strategy_class()  # fail fast, before any evaluation
+        approaches = self._approaches()
         baseline = self.baseline()
         crit = cfg.accuracy_criterion
         criterion = Criterion(
@@ -158,12 +160,11 @@ class Tuner:
             criterion.target,
         )
         self.pm.hook.lpot_tuning_started(config=self.config, baseline=baseline)
-        strategy_cls = self._strategy_class()
         limit = cfg.exit_policy
         reason = "space_exhausted"
         progress = Progress(total=limit.max_trials)
         try:
-            for approach in self._approaches():
+            for approach in approaches:
                 space = self._space(approach)
                 context = StrategyContext(
                     baseline=baseline,

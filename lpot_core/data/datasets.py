@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ class NumpyFile(ArrayDataset):
 
     def __init__(self, path: str | Path, inputs: str | Sequence[str] = "x",
                  labels: str | None = "y", transform: Transform | None = None) -> None:
-        path = Path(path).expanduser()
+        path = Path(os.path.expandvars(path)).expanduser()
         if not path.is_file():
             raise DataError(f"NumpyFile: {path} does not exist or is not a file")
         if path.suffix == ".npy":
@@ -163,7 +164,7 @@ class ImageFolder(Dataset):
                  extensions: Sequence[str] = IMAGE_EXTENSIONS) -> None:
         super().__init__(transform)
         _pillow()  # fail at construction, not at the first batch
-        root = Path(root).expanduser()
+        root = Path(os.path.expandvars(root)).expanduser()
         if not root.is_dir():
             raise DataError(f"ImageFolder: root {root} is not a directory")
         exts = tuple(e.lower() for e in extensions)

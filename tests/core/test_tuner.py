@@ -210,8 +210,8 @@ def test_model_no_backend_accepts_names_installed_ones(pm, tmp_path):
 
 def test_unknown_framework_names_the_package_to_install(pm, sensitive, tmp_path):
     model, calib, _ = sensitive
-    with pytest.raises(AdaptorNotFoundError, match="pip install lpot-torch"):
-        quantize(model, {"model": {"framework": "pytorch"}}, calib_dataloader=calib,
+    with pytest.raises(AdaptorNotFoundError, match="pip install lpot-mxnet"):
+        quantize(model, {"model": {"framework": "mxnet"}}, calib_dataloader=calib,
                  eval_func=lambda m: 1.0, plugin_manager=pm)
 
 
