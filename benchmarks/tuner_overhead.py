@@ -25,6 +25,10 @@ from lpot_core.space import OpCapability, TensorOptions, TuneConfig
 SENSITIVE = {"op7", "op123", "op401"}
 
 
+class NullModel:
+    """Stands for a model; the adaptor below never looks inside."""
+
+
 class NullAdaptor(Adaptor):
     """An adaptor that costs nothing: the tuner's overhead is all that is left."""
 
@@ -33,7 +37,7 @@ class NullAdaptor(Adaptor):
 
     @classmethod
     def accepts(cls, model: Any) -> bool:
-        return model == "null-model"
+        return isinstance(model, NullModel)
 
     def load(self, model: Any) -> Any:
         return model
@@ -42,14 +46,20 @@ class NullAdaptor(Adaptor):
         return f"null-{self.n_ops}"
 
     def capabilities(self, model: Any, approach: str) -> list[OpCapability]:
-        act = TensorOptions(dtype=("uint8", "int8"), scheme=("asym", "sym"),
-                            algorithm=("minmax", "kl", "percentile"))
+        act = TensorOptions(
+            dtype=("uint8", "int8"),
+            scheme=("asym", "sym"),
+            algorithm=("minmax", "kl", "percentile"),
+        )
         weight = TensorOptions(dtype=("int8",), granularity=("per_channel", "per_tensor"))
-        return [OpCapability(f"op{i}", ("Conv", "MatMul", "Add")[i % 3], act, weight)
-                for i in range(self.n_ops)]
+        return [
+            OpCapability(f"op{i}", ("Conv", "MatMul", "Add")[i % 3], act, weight)
+            for i in range(self.n_ops)
+        ]
 
-    def calibrate(self, model: Any, dataloader: Any, sampling_size: int,
-                  algorithms: set[str]) -> Any:
+    def calibrate(
+        self, model: Any, dataloader: Any, sampling_size: int, algorithms: set[str]
+    ) -> Any:
         return None
 
     def quantize(self, model: Any, tune_cfg: TuneConfig, stats: Any) -> Any:
@@ -108,14 +118,22 @@ def run(strategy: str, n_ops: int, trials: int) -> list[float]:
 
     pm.register(Timer())
     with tempfile.TemporaryDirectory() as ws:
-        quantize("null-model", {
-            "model": {"framework": "null"},
-            "tuning": {"strategy": {"name": strategy},
-                       "accuracy_criterion": {"absolute": 0.0},
-                       "exit_policy": {"max_trials": trials},
-                       "workspace": {"path": ws}},
-        }, calib_dataloader=[(None, None)], eval_dataloader=[(None, None)],
-            metric=NullMetric(), plugin_manager=pm)
+        quantize(
+            NullModel(),
+            {
+                "model": {"framework": "null"},
+                "tuning": {
+                    "strategy": {"name": strategy},
+                    "accuracy_criterion": {"absolute": 0.0},
+                    "exit_policy": {"max_trials": trials},
+                    "workspace": {"path": ws},
+                },
+            },
+            calib_dataloader=[(None, None)],
+            eval_dataloader=[(None, None)],
+            metric=NullMetric(),
+            plugin_manager=pm,
+        )
     return times[1:]  # the first trial includes building the space
 
 
@@ -125,8 +143,10 @@ def main() -> None:
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--strategies", default="basic,mse,random,tpe,exhaustive")
     args = p.parse_args()
-    print(f"tuner overhead per trial, {args.ops}-op space, {args.trials} trials "
-          "(adaptor work excluded)")
+    print(
+        f"tuner overhead per trial, {args.ops}-op space, {args.trials} trials "
+        "(adaptor work excluded)"
+    )
     print("| strategy | median ms | min ms | max ms | trials |")
     print("|---|---|---|---|---|")
     for name in args.strategies.split(","):
@@ -135,8 +155,10 @@ def main() -> None:
         except Exception as exc:  # report and go on: one strategy's refusal is a figure too
             print(f"| {name} | {type(exc).__name__}: {str(exc)[:60]} | | | |")
             continue
-        print(f"| {name} | {statistics.median(t) * 1e3:.2f} | {min(t) * 1e3:.2f} | "
-              f"{max(t) * 1e3:.2f} | {len(t) + 1} |")
+        print(
+            f"| {name} | {statistics.median(t) * 1e3:.2f} | {min(t) * 1e3:.2f} | "
+            f"{max(t) * 1e3:.2f} | {len(t) + 1} |"
+        )
 
 
 if __name__ == "__main__":

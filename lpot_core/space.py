@@ -115,15 +115,20 @@ class OpChoice:
 
     activation: TensorChoice
     weight: TensorChoice | None = None
+    # Derived once: configs of hundreds of ops are hashed and written every trial.
+    is_fp32: bool = attrs.field(init=False, eq=False, repr=False)
+    _text: str = attrs.field(init=False, eq=False, repr=False)
 
-    @property
-    def is_fp32(self) -> bool:
-        return self.activation.dtype in FLOAT_DTYPES
+    def __attrs_post_init__(self) -> None:
+        fp32 = self.activation.dtype in FLOAT_DTYPES
+        text = str(self.activation)
+        if not fp32 and self.weight is not None:
+            text = f"{text}|w={self.weight}"
+        object.__setattr__(self, "is_fp32", fp32)
+        object.__setattr__(self, "_text", text)
 
     def __str__(self) -> str:
-        if self.is_fp32 or self.weight is None:
-            return str(self.activation)
-        return f"{self.activation}|w={self.weight}"
+        return self._text
 
     @classmethod
     def parse(cls, text: str) -> OpChoice:
@@ -295,8 +300,8 @@ class TuningSpace:
                 changes = {}
                 for name in self.tunable_ops:
                     current = base.ops[name]
-                    if current.is_fp32:
-                        continue
+                    if current.is_fp32 or getattr(current, tensor) is None:
+                        continue  # FP32, or an op without this tensor (no weight)
                     wanted = _replace(current, tensor, field, value)
                     if wanted in self.choices[name]:
                         changes[name] = wanted

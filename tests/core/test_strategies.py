@@ -1,0 +1,204 @@
+"""The built-in strategies on the numpy backend: acceptance, determinism, edge cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import tuning_config
+
+import lpot_core.strategies
+from lpot_core import plugins
+from lpot_core.api import quantize
+from lpot_core.errors import ConfigError
+from lpot_core.result import Trial
+from lpot_core.space import TuneConfig
+from lpot_core.strategies.exhaustive import ExhaustiveStrategy, iter_space
+from lpot_core.strategies.tpe import TPEStrategy
+from lpot_core.testing.contracts import StrategyContract
+from lpot_core.testing.driver import INT8_ONLY, NumpyBench, run_strategy
+from lpot_core.testing.models import make_sensitive_model
+
+NAMES = ["basic", "mse", "exhaustive", "random", "tpe"]
+SENSITIVE = {"fc2", "fc4"}
+
+
+@pytest.fixture(scope="module")
+def registry() -> dict[str, type]:
+    pm = plugins.get_plugin_manager(load_entrypoints=False)
+    pm.register(lpot_core.strategies)
+    return plugins.strategies(pm)
+
+
+@pytest.fixture(scope="module")
+def bench() -> NumpyBench:
+    """The sensitive model over the small space: one INT8 choice or FP32 per op (2**6)."""
+    model, x, y = make_sensitive_model(0)
+    return NumpyBench(model, x, y, model_wise=INT8_ONLY)
+
+
+def run(registry, bench, name, seed=0, max_trials=60, stop_on_goal=True, evaluate=None, **ctx):
+    context = bench.context(seed=seed, max_trials=max_trials, **ctx)
+    strategy = registry[name](bench.space, context)
+    return run_strategy(
+        strategy,
+        evaluate or bench.accuracy,
+        context.meets_goal,
+        max_trials,
+        stop_on_goal=stop_on_goal,
+    )
+
+
+def test_registered_by_name(registry):
+    assert set(NAMES) <= set(registry)
+
+
+def test_premise_both_sensitive_layers_must_fall_back(bench):
+    default = bench.space.default()
+    meets = bench.context().meets_goal
+    assert not meets(bench.accuracy(default))
+    assert not meets(bench.accuracy(default.fallback(["fc2"])))
+    assert not meets(bench.accuracy(default.fallback(["fc4"])))
+    assert meets(bench.accuracy(default.fallback(["fc2", "fc4"])))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_strategy_reaches_the_goal_falling_back_the_sensitive_layers(registry, bench, name):
+    trials = run(registry, bench, name)
+    best = trials[-1]
+    assert best.met_goal, f"{name} stopped after {len(trials)} trials without the goal"
+    assert set(best.config.fp32_ops) >= SENSITIVE
+    if name in ("basic", "mse", "exhaustive"):  # these look for the fewest fallbacks
+        assert set(best.config.fp32_ops) == SENSITIVE
+    assert len({t.key for t in trials}) == len(trials), "a config was proposed twice"
+
+
+def test_basic_needs_fewer_trials_than_exhaustive(registry, bench):
+    basic = run(registry, bench, "basic")
+    exhaustive = run(registry, bench, "exhaustive")
+    assert basic[-1].met_goal and exhaustive[-1].met_goal
+    assert len(basic) < len(exhaustive)
+
+
+def test_mse_ranks_without_sensitivity_trials(registry, bench):
+    """With inspection, mse spends no trial on ranking; without, it measures like basic."""
+    basic = run(registry, bench, "basic")
+    mse = run(registry, bench, "mse")
+    blind = run(registry, bench, "mse", inspect=False)
+    assert len(mse) < len(basic)
+    ranking = 1 + len(bench.space.op_types()) + len(bench.space.tunable_ops)
+    assert [t.key for t in blind[:ranking]] == [t.key for t in basic[:ranking]]
+
+
+def test_mse_output_mode_reranks_and_still_finds_both(registry, bench):
+    trials = run(registry, bench, "mse", params={"isolate": False})
+    assert trials[-1].met_goal and set(trials[-1].config.fp32_ops) >= SENSITIVE
+
+
+def test_basic_on_the_full_space_climbs_model_wise_then_falls_back(bench):
+    model, x, y = make_sensitive_model(0)
+    full = NumpyBench(model, x, y)
+    context = full.context(max_trials=80)
+    strategy = lpot_core.strategies.basic.BasicStrategy(full.space, context)
+    trials = run_strategy(strategy, full.accuracy, context.meets_goal, 80)
+    variants = {c.key for c in full.space.model_wise_variants(full.space.default())}
+    assert trials[1].key in variants, "stage 2 must start with a model-wise variant"
+    assert trials[-1].met_goal and set(trials[-1].config.fp32_ops) == SENSITIVE
+
+
+@pytest.mark.parametrize("name", ["basic", "mse", "random", "tpe"])
+def test_failed_trials_are_treated_as_worst(registry, bench, name):
+    """Configs with fc1 quantized "crash": every strategy must route around them."""
+
+    def flaky(cfg: TuneConfig) -> float:
+        if not cfg.ops["fc1"].is_fp32 and cfg != bench.space.default():
+            raise RuntimeError("backend crashed")
+        return bench.accuracy(cfg)
+
+    trials = run(registry, bench, name, evaluate=flaky)
+    assert any(not t.ok for t in trials)
+    assert trials[-1].met_goal and set(trials[-1].config.fp32_ops) >= SENSITIVE
+
+
+def test_tpe_is_deterministic_per_seed(registry, bench):
+    keys = [
+        [t.key for t in run(registry, bench, "tpe", seed=s, max_trials=20, stop_on_goal=False)]
+        for s in (11, 11, 12)
+    ]
+    assert len(keys[0]) == 20
+    assert keys[0] == keys[1]
+    assert keys[0] != keys[2]
+    assert keys[0][0] == keys[2][0] == bench.space.default().key
+
+
+def test_random_is_deterministic_and_exhausts_without_repeats(registry, bench):
+    a = run(registry, bench, "random", seed=5, max_trials=100, stop_on_goal=False)
+    b = run(registry, bench, "random", seed=5, max_trials=100, stop_on_goal=False)
+    assert [t.key for t in a] == [t.key for t in b]
+    assert len({t.key for t in a}) == len(a) == bench.space.size()  # then it stops
+
+
+def test_tpe_prefers_goal_meeting_then_cheaper_configs(bench):
+    tpe = TPEStrategy(bench.space, bench.context())
+    default = bench.space.default()
+    few, many = default.fallback(["fc2", "fc4"]), default.fallback(list(bench.space.ops))
+    miss = Trial(1, default, accuracy=0.985, met_goal=False)
+    assert (
+        tpe.loss(few, Trial(2, few, accuracy=1.0, met_goal=True))
+        < tpe.loss(many, Trial(3, many, accuracy=1.0, met_goal=True))
+        < tpe.loss(default, miss)
+    )
+    assert tpe.loss(default, Trial(4, default, error="boom")) is None
+
+
+def test_tpe_warm_starts_from_history(bench):
+    seen = [bench.space.default().fallback([op]) for op in ("fc1", "fc2", "fc3")]
+    history = [
+        Trial(i + 1, cfg, accuracy=bench.accuracy(cfg), met_goal=False)
+        for i, cfg in enumerate(seen)
+    ]
+    tpe = TPEStrategy(bench.space, bench.context(history=history))
+    assert len(tpe.hp_trials.trials) == 3
+    assert tpe.propose() == bench.space.default()
+    tpe.observe(bench.space.default(), Trial(4, bench.space.default(), accuracy=0.8))
+    proposals = []
+    for i in range(10):
+        cfg = tpe.propose()
+        proposals.append(cfg.key)
+        tpe.observe(cfg, Trial(5 + i, cfg, accuracy=bench.accuracy(cfg)))
+    assert not set(proposals) & {c.key for c in seen}
+    assert len(set(proposals)) == 10
+
+
+def test_exhaustive_order_and_size_guard(bench):
+    configs = list(iter_space(bench.space))
+    assert len(configs) == len({c.key for c in configs}) == bench.space.size() == 64
+    counts = [len(c.fp32_ops) for c in configs]
+    assert configs[0] == bench.space.default() and counts == sorted(counts)
+    model, x, y = make_sensitive_model(0)
+    full = NumpyBench(model, x, y)
+    with pytest.raises(ConfigError, match=r"13,841,287,201 configs.*basic"):
+        ExhaustiveStrategy(full.space, full.context())
+
+
+@pytest.mark.parametrize("name", ["basic", "mse", "tpe"])
+def test_through_the_tuner(pm, sensitive, tmp_path, name):
+    """The real tuner + numpy backend: the issue's acceptance, end to end."""
+    model, calib, evalset = sensitive
+    config = tuning_config(tmp_path, strategy={"name": name})
+    result = quantize(
+        model,
+        config,
+        calib_dataloader=calib,
+        eval_dataloader=evalset,
+        metric="topk",
+        plugin_manager=pm,
+    )
+    assert result.met_goal
+    assert set(result.best.config.fp32_ops) >= SENSITIVE
+    assert np.isfinite(result.best.accuracy)
+
+
+class TestBuiltinStrategyContract(StrategyContract):
+    @pytest.fixture(params=NAMES)
+    def strategy_name(self, request):
+        return request.param
