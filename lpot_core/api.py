@@ -94,7 +94,7 @@ def quantize(
                 _data_fp(calib),
                 _data_fp(eval_dl),
                 getattr(eval_func, "__qualname__", None),
-                repr(metric_obj),
+                _metric_fp(metric, accuracy),
             ]
         ),
     }
@@ -162,6 +162,16 @@ def _metric(spec: Any, pm: pluggy.PluginManager) -> Any:
     if name is None:
         raise ConfigError(f"metric: expected a Metric, a name or {{name: params}}, got {spec!r}")
     return build_metric(name, params, plugins.metrics(pm))
+
+
+def _metric_fp(metric: Any, accuracy: Any) -> Any:
+    """A stable description of the metric: its spec, or its class (never an address)."""
+    spec = metric if metric is not None else (accuracy.metric if accuracy else None)
+    if spec is None or isinstance(spec, (str, dict)):
+        return spec
+    if hasattr(spec, "name") and hasattr(spec, "params"):
+        return [spec.name, spec.params]
+    return f"{type(spec).__module__}.{type(spec).__qualname__}"
 
 
 def _first_inputs(loader: Iterable[Any] | None) -> Any:

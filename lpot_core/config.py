@@ -31,8 +31,12 @@ APPROACHES = {
 LAST_BATCH = ("keep", "rollover", "discard")
 OBJECTIVES = ("performance", "modelsize", "footprint")
 DEVICES = ("cpu",)
-TENSOR_VALUES = {"dtype": DTYPES, "scheme": SCHEMES, "granularity": GRANULARITIES,
-                 "algorithm": ALGORITHMS}
+TENSOR_VALUES = {
+    "dtype": DTYPES,
+    "scheme": SCHEMES,
+    "granularity": GRANULARITIES,
+    "algorithm": ALGORITHMS,
+}
 
 
 def _anything(value: Any, path: str) -> Any:
@@ -53,8 +57,9 @@ class ModelConfig:
     """What to quantize; ``options`` go to the backend (e.g. ``{reduce_range: true}``)."""
 
     name: str = s.field(s.text, default="model", doc="names the outputs in the workspace")
-    framework: str | None = s.field(s.optional(s.text), default=None,
-                                    doc="backend name, e.g. onnxrt_qlinearops; None = detect")
+    framework: str | None = s.field(
+        s.optional(s.text), default=None, doc="backend name, e.g. onnxrt_qlinearops; None = detect"
+    )
     path: str | None = s.field(s.optional(_path), default=None, doc="model file or folder")
     inputs: tuple[str, ...] | None = s.field(s.optional(s.names), default=None)
     outputs: tuple[str, ...] | None = s.field(s.optional(s.names), default=None)
@@ -70,10 +75,14 @@ class DataLoaderConfig:
     last_batch: str = s.field(s.choice(*LAST_BATCH), default="keep")
     shuffle: bool = s.field(s.boolean, default=False)
     dataset: tuple[str, Mapping[str, Any]] | None = s.field(
-        s.optional(_dataset), default=None, dump=s.dump_named,
-        doc="YAML {ImageFolder: {root: ...}} -> ('ImageFolder', {'root': ...})")
+        s.optional(_dataset),
+        default=None,
+        dump=s.dump_named,
+        doc="YAML {ImageFolder: {root: ...}} -> ('ImageFolder', {'root': ...})",
+    )
     transform: tuple[tuple[str, Mapping[str, Any]], ...] = s.field(
-        s.named_list, default=(), dump=s.dump_named_list, doc="applied in order")
+        s.named_list, default=(), dump=s.dump_named_list, doc="applied in order"
+    )
 
 
 # -- quantization -----------------------------------------------------------------------
@@ -120,8 +129,10 @@ class MetricConfig:
             ((name, params),) = value.items()
             return {"name": name, "params": params}
         if isinstance(value, Mapping):
-            raise ConfigError(f"{path}: expected exactly one metric like {{topk: 1}}, got "
-                              f"{len(value)} keys ({', '.join(map(str, value))})")
+            raise ConfigError(
+                f"{path}: expected exactly one metric like {{topk: 1}}, got "
+                f"{len(value)} keys ({', '.join(map(str, value))})"
+            )
         raise s.fail(path, "a metric name or a one-key mapping like {topk: 1}", value)
 
     def _to_yaml(self, data: dict[str, Any]) -> Any:
@@ -163,11 +174,16 @@ class PerformanceConfig:
         inst = s.build(_InstanceConfigs, value.pop("configs"), s.join(path, "configs"))
         threads = inst.intra_num_of_threads or inst.cores_per_instance
         if (inst.num_of_instance or 1) > 1 or inst.inter_num_of_threads:
-            log.warning("%s.configs: lpot measures one instance; num_of_instance and "
-                        "inter_num_of_threads are ignored", path)
+            log.warning(
+                "%s.configs: lpot measures one instance; num_of_instance and "
+                "inter_num_of_threads are ignored",
+                path,
+            )
         if threads is not None and value.get("threads") not in (None, threads):
-            raise ConfigError(f"{path}: threads={value['threads']!r} contradicts configs "
-                              f"({threads} threads); give only one of them")
+            raise ConfigError(
+                f"{path}: threads={value['threads']!r} contradicts configs "
+                f"({threads} threads); give only one of them"
+            )
         if threads is not None:
             value["threads"] = threads
         return value
@@ -221,14 +237,19 @@ class AccuracyCriterion:
     ``AccuracyCriterion(absolute=0.5)`` leaves ``relative`` None."""
 
     absolute: float | None = s.field(s.optional(s.number(0)), default=None, kw_only=True)
-    relative: float | None = s.field(s.optional(s.number(0, below=1)), kw_only=True,
-                                     default=attrs.Factory(_default_relative, takes_self=True))
+    relative: float | None = s.field(
+        s.optional(s.number(0, below=1)),
+        kw_only=True,
+        default=attrs.Factory(_default_relative, takes_self=True),
+    )
     higher_is_better: bool | None = s.field(s.optional(s.boolean), default=None, kw_only=True)
 
     def _check(self, path: str) -> None:
         if self.relative is not None and self.absolute is not None:
-            raise ConfigError(f"{path}: expected only one of 'relative' and 'absolute', got "
-                              f"both (relative={self.relative}, absolute={self.absolute})")
+            raise ConfigError(
+                f"{path}: expected only one of 'relative' and 'absolute', got "
+                f"both (relative={self.relative}, absolute={self.absolute})"
+            )
         if self.relative is None and self.absolute is None:
             raise ConfigError(f"{path}: expected one of 'relative' or 'absolute', got neither")
 
@@ -306,8 +327,10 @@ class Config:
         try:
             content = file.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError(f"config file {str(file)!r} not found (working directory "
-                              f"{os.getcwd()}); check the path") from None
+            raise ConfigError(
+                f"config file {str(file)!r} not found (working directory "
+                f"{os.getcwd()}); check the path"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config file {str(file)!r}: {exc}") from None
         return cls.from_yaml(content, str(file))
@@ -325,8 +348,9 @@ class Config:
             "model": {"framework": self.model.framework, "options": data["model"]["options"]},
             "quantization": data["quantization"],
             "evaluation": {"accuracy": data["evaluation"].get("accuracy")},
-            "tuning": {k: tuning[k] for k in
-                       ("strategy", "accuracy_criterion", "objective", "random_seed")},
+            "tuning": {
+                k: tuning[k] for k in ("strategy", "accuracy_criterion", "objective", "random_seed")
+            },
         }
 
     def replace(self, **dotted: Any) -> Config:
@@ -370,8 +394,10 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | Config | No
         return Config.from_yaml(source)
     if isinstance(source, str | os.PathLike):
         return Config.from_file(source)
-    raise ConfigError(f"expected a path to a YAML file, YAML text, a mapping or a Config, "
-                      f"got {type(source).__name__}")
+    raise ConfigError(
+        f"expected a path to a YAML file, YAML text, a mapping or a Config, "
+        f"got {type(source).__name__}"
+    )
 
 
 def _looks_like_yaml(text: str) -> bool:

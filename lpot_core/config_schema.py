@@ -87,8 +87,10 @@ def integer(minimum: int | None = None) -> Parser:
 
 def number(minimum: float | None = None, below: float | None = None) -> Parser:
     """A float or int (never a bool) in ``[minimum, below)``; returned as float."""
-    bounds = [f">= {minimum}" if minimum is not None else "",
-              f"< {below}" if below is not None else ""]
+    bounds = [
+        f">= {minimum}" if minimum is not None else "",
+        f"< {below}" if below is not None else "",
+    ]
     expected = " and ".join(["a number", *[b for b in bounds if b]]).replace(" and ", " ", 1)
 
     def parse(value: Any, path: str) -> float:
@@ -135,8 +137,11 @@ def optional(parser: Parser) -> Parser:
 def names(value: Any, path: str) -> tuple[str, ...]:
     """A string or a list of strings, as a tuple (tensor names)."""
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not items or not all(
-            isinstance(v, str) and v for v in items):
+    if (
+        not isinstance(items, list | tuple)
+        or not items
+        or not all(isinstance(v, str) and v for v in items)
+    ):
         raise fail(path, "a name or a non-empty list of names", value)
     return tuple(items)
 
@@ -173,10 +178,14 @@ def named(value: Any, path: str, what: str = "entry") -> tuple[str, dict[str, An
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
         return value[0], mapping(value[1], join(path, value[0]))
     if not isinstance(value, Mapping) or len(value) != 1:
-        got = f"{len(value)} keys ({', '.join(map(str, value))})" if isinstance(
-            value, Mapping) else _short(value)
-        raise ConfigError(f"{path}: expected exactly one {what} like {{Name: {{param: value}}}}"
-                          f", got {got}")
+        got = (
+            f"{len(value)} keys ({', '.join(map(str, value))})"
+            if isinstance(value, Mapping)
+            else _short(value)
+        )
+        raise ConfigError(
+            f"{path}: expected exactly one {what} like {{Name: {{param: value}}}}, got {got}"
+        )
     ((name, params),) = value.items()
     return text(name, path), mapping(params, join(path, name))
 
@@ -219,8 +228,7 @@ def tensor_spec(allowed: Mapping[str, tuple[str, ...]]) -> Parser:
             if given is None:
                 continue
             items = [given] if isinstance(given, str) else given
-            ok = isinstance(items, list | tuple) and items and all(v in allowed[key]
-                                                                    for v in items)
+            ok = isinstance(items, list | tuple) and items and all(v in allowed[key] for v in items)
             if not ok:
                 expected = f"one of {', '.join(allowed[key])} (or a list of them)"
                 raise fail(join(path, key), expected, given)
@@ -261,7 +269,8 @@ def op_wise(allowed: Mapping[str, tuple[str, ...]]) -> Parser:
             except re.error as exc:
                 raise ConfigError(
                     f"{path}: {key!r} is not a valid op name or regular expression ({exc}); "
-                    "escape special characters in a literal op name") from None
+                    "escape special characters in a literal op name"
+                ) from None
             out[key] = spec(item, f"{path}[{key!r}]")
         return out
 
@@ -269,8 +278,14 @@ def op_wise(allowed: Mapping[str, tuple[str, ...]]) -> Parser:
 
 
 # -- sections ---------------------------------------------------------------------------
-def field(parse: Parser | None = None, *, doc: str = "", dump: Callable[[Any], Any] | None = None,
-          yaml: bool = True, **kwargs: Any) -> Any:
+def field(
+    parse: Parser | None = None,
+    *,
+    doc: str = "",
+    dump: Callable[[Any], Any] | None = None,
+    yaml: bool = True,
+    **kwargs: Any,
+) -> Any:
     """An attrs field with a parser (``None`` for a nested section, derived from its type),
     a description, an optional dumper, and ``yaml=False`` for fields that are no YAML key."""
     meta = {"parse": parse, "doc": doc, "dump": dump, "yaml": yaml}
@@ -292,8 +307,12 @@ def section(cls: type) -> type:
         for a in fields:
             parse = a.metadata.get("parse") or _section_parser(a, namespace)
             where = f"{cls.__name__}.{a.name}"
-            bound.append(a.evolve(converter=functools.partial(parse, path=where),
-                                  metadata={**a.metadata, "parse": parse}))
+            bound.append(
+                a.evolve(
+                    converter=functools.partial(parse, path=where),
+                    metadata={**a.metadata, "parse": parse},
+                )
+            )
         return bound
 
     def post_init(self: Any) -> None:
@@ -380,7 +399,8 @@ class _StrictLoader(yaml.SafeLoader):
                     continue  # PyYAML itself reports unhashable keys
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark)
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 

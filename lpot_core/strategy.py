@@ -53,6 +53,7 @@ class StrategyContext:
         if trial is None or trial.accuracy is None or trial.error is not None:
             return float("-inf")
         return trial.accuracy if self.higher_is_better else -trial.accuracy
+
     #: Direction of ``accuracy`` (False for a loss-like metric), for ranking trials.
     higher_is_better: bool = True
 

@@ -27,9 +27,11 @@ def build_dataloader(cfg: DataLoaderConfig | Any, pm: pluggy.PluginManager) -> D
     nearest registered name or the accepted parameters.
     """
     if cfg.dataset is None:
-        raise ConfigError("dataloader.dataset is missing; name a dataset, e.g. "
-                          "dataset: {ImageFolder: {root: /path/to/images}}, or pass a "
-                          "dataloader from Python")
+        raise ConfigError(
+            "dataloader.dataset is missing; name a dataset, e.g. "
+            "dataset: {ImageFolder: {root: /path/to/images}}, or pass a "
+            "dataloader from Python"
+        )
     name, params = cfg.dataset
     factory = lookup(plugins.datasets(pm), name, kind="dataset", where="dataloader.dataset")
     dataset = instantiate(factory, params, kind="dataset", name=name)
@@ -37,11 +39,15 @@ def build_dataloader(cfg: DataLoaderConfig | Any, pm: pluggy.PluginManager) -> D
     if steps:
         registry = plugins.transforms(pm)
         transforms = [
-            instantiate(lookup(registry, t_name, kind="transform",
-                               where="dataloader.transform"),
-                        t_params, kind="transform", name=t_name)
+            instantiate(
+                lookup(registry, t_name, kind="transform", where="dataloader.transform"),
+                t_params,
+                kind="transform",
+                name=t_name,
+            )
             for t_name, t_params in steps
         ]
         dataset = TransformedDataset(dataset, Compose(transforms))
-    return DataLoader(dataset, batch_size=cfg.batch_size, last_batch=cfg.last_batch,
-                      shuffle=cfg.shuffle)
+    return DataLoader(
+        dataset, batch_size=cfg.batch_size, last_batch=cfg.last_batch, shuffle=cfg.shuffle
+    )

@@ -22,13 +22,16 @@ def split_sample(item: Any, index: int) -> tuple[Any, Any]:
         return item[0], item[1]
     if isinstance(item, (np.ndarray, Mapping)) or hasattr(item, "shape"):
         return item, None
-    raise DataError(f"dataset item {index} is a {type(item).__name__}"
-                    f"{f' of length {len(item)}' if isinstance(item, (tuple, list)) else ''}; "
-                    "datasets must return (inputs, label) pairs (label may be None)")
+    raise DataError(
+        f"dataset item {index} is a {type(item).__name__}"
+        f"{f' of length {len(item)}' if isinstance(item, (tuple, list)) else ''}; "
+        "datasets must return (inputs, label) pairs (label may be None)"
+    )
 
 
-def default_collate(samples: Sequence[Any], indices: Sequence[int] | None = None
-                    ) -> tuple[Any, Any]:
+def default_collate(
+    samples: Sequence[Any], indices: Sequence[int] | None = None
+) -> tuple[Any, Any]:
     """Stack ``(inputs, label)`` samples into one ``(inputs, labels)`` batch.
 
     ``indices`` are the samples' dataset indices, used only in error messages.
@@ -53,10 +56,12 @@ def _describe(value: Any) -> str:
 
 
 def _mismatch(where: str, idx: Sequence[int], k: int, first: Any, other: Any) -> DataError:
-    return DataError(f"sample {idx[k]} does not match sample {idx[0]} at {where}: "
-                     f"{_describe(other)} vs {_describe(first)}. Give every sample the "
-                     "same structure and shape (resize/pad in a transform), use "
-                     "batch_size=1, or pass a collate_fn")
+    return DataError(
+        f"sample {idx[k]} does not match sample {idx[0]} at {where}: "
+        f"{_describe(other)} vs {_describe(first)}. Give every sample the "
+        "same structure and shape (resize/pad in a transform), use "
+        "batch_size=1, or pass a collate_fn"
+    )
 
 
 def _stack(values: list[Any], idx: Sequence[int], where: str) -> Any:
@@ -65,14 +70,14 @@ def _stack(values: list[Any], idx: Sequence[int], where: str) -> Any:
         for k, v in enumerate(values):
             if not isinstance(v, Mapping) or set(v) != set(first):
                 raise _mismatch(where, idx, k, first, v)
-        return {key: _stack([v[key] for v in values], idx, f"{where}[{key!r}]")
-                for key in first}
+        return {key: _stack([v[key] for v in values], idx, f"{where}[{key!r}]") for key in first}
     if isinstance(first, (tuple, list)):
         for k, v in enumerate(values):
             if not isinstance(v, (tuple, list)) or len(v) != len(first):
                 raise _mismatch(where, idx, k, first, v)
-        return tuple(_stack([v[j] for v in values], idx, f"{where}[{j}]")
-                     for j in range(len(first)))
+        return tuple(
+            _stack([v[j] for v in values], idx, f"{where}[{j}]") for j in range(len(first))
+        )
     arrays = [_as_array(v) for v in values]
     for k, a in enumerate(arrays):
         if isinstance(values[k], (Mapping, tuple, list)) or a.shape != arrays[0].shape:

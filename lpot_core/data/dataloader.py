@@ -31,27 +31,44 @@ class DataLoader:
     nothing over.
     """
 
-    def __init__(self, dataset: Any, batch_size: int = 1, last_batch: str = "keep",
-                 shuffle: bool = False, seed: int | None = None,
-                 collate_fn: Callable[[list[Any]], Any] | None = None) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ConfigError(f"dataloader batch_size must be a positive integer, "
-                              f"got {batch_size!r}")
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        last_batch: str = "keep",
+        shuffle: bool = False,
+        seed: int | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+    ) -> None:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
+            raise ConfigError(
+                f"dataloader batch_size must be a positive integer, got {batch_size!r}"
+            )
         if last_batch not in LAST_BATCH:
-            raise ConfigError(f"dataloader last_batch must be one of {', '.join(LAST_BATCH)}, "
-                              f"got {last_batch!r}")
+            raise ConfigError(
+                f"dataloader last_batch must be one of {', '.join(LAST_BATCH)}, got {last_batch!r}"
+            )
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise DataError(f"dataset of type {type(dataset).__name__} must support len() and "
-                            "indexing; wrap an iterable in a list or use ArrayDataset")
+            raise DataError(
+                f"dataset of type {type(dataset).__name__} must support len() and "
+                "indexing; wrap an iterable in a list or use ArrayDataset"
+            )
         size = len(dataset)
         if size == 0:
-            raise DataError(f"dataset {type(dataset).__name__} is empty; point it at data "
-                            "(check the path or the arrays given)")
+            raise DataError(
+                f"dataset {type(dataset).__name__} is empty; point it at data "
+                "(check the path or the arrays given)"
+            )
         if last_batch != "keep" and size < batch_size:
-            raise ConfigError(f"dataloader batch_size={batch_size} is larger than the dataset "
-                              f"({size} samples), so last_batch={last_batch!r} would yield no "
-                              "batch in an epoch; use a smaller batch_size or last_batch='keep'")
+            raise ConfigError(
+                f"dataloader batch_size={batch_size} is larger than the dataset "
+                f"({size} samples), so last_batch={last_batch!r} would yield no "
+                "batch in an epoch; use a smaller batch_size or last_batch='keep'"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.last_batch = last_batch
@@ -62,8 +79,9 @@ class DataLoader:
         self._leftover: list[int] = []
 
     @classmethod
-    def from_arrays(cls, inputs: Any, labels: Any = None, batch_size: int = 1,
-                    **kwargs: Any) -> DataLoader:
+    def from_arrays(
+        cls, inputs: Any, labels: Any = None, batch_size: int = 1, **kwargs: Any
+    ) -> DataLoader:
         """A loader over in-memory arrays: ``inputs`` is an array, a tuple of arrays or a
         dict of named arrays; ``labels`` an array or ``None``. Other keyword arguments
         are those of :class:`DataLoader`."""
@@ -96,7 +114,7 @@ class DataLoader:
         bs = self.batch_size
         full = len(order) - len(order) % bs
         for start in range(0, full, bs):
-            yield self._batch(order[start:start + bs])
+            yield self._batch(order[start : start + bs])
         rest = order[full:]
         if rest:
             if self.last_batch == "keep":
@@ -111,7 +129,8 @@ class DataLoader:
         return default_collate(samples, indices)
 
     def __repr__(self) -> str:
-        return (f"DataLoader({type(self.dataset).__name__}[{len(self.dataset)}], "
-                f"batch_size={self.batch_size}, last_batch={self.last_batch!r}, "
-                f"shuffle={self.shuffle})")
-
+        return (
+            f"DataLoader({type(self.dataset).__name__}[{len(self.dataset)}], "
+            f"batch_size={self.batch_size}, last_batch={self.last_batch!r}, "
+            f"shuffle={self.shuffle})"
+        )

@@ -75,8 +75,7 @@ class ArrayDataset(Dataset):
     (multi-input models) or a dict of named arrays, all with the same first
     dimension; ``labels`` an array of that length or ``None`` (unlabeled)."""
 
-    def __init__(self, inputs: Any, labels: Any = None,
-                 transform: Transform | None = None) -> None:
+    def __init__(self, inputs: Any, labels: Any = None, transform: Transform | None = None) -> None:
         super().__init__(transform)
         dims = _first_dims(inputs, "inputs")
         if labels is not None:
@@ -85,8 +84,10 @@ class ArrayDataset(Dataset):
             dims["labels"] = len(labels)
         if len(set(dims.values())) > 1:
             listing = ", ".join(f"{k}: {v}" for k, v in dims.items())
-            raise DataError(f"ArrayDataset arrays differ in their number of samples ({listing}); "
-                            "every array's first dimension must be the sample count")
+            raise DataError(
+                f"ArrayDataset arrays differ in their number of samples ({listing}); "
+                "every array's first dimension must be the sample count"
+            )
         self.inputs = inputs
         self.labels = labels
         self._size = next(iter(dims.values()))
@@ -111,8 +112,13 @@ class NumpyFile(ArrayDataset):
     file = inputs; ``labels`` may name another ``.npy`` file, relative paths resolved
     next to the inputs). ``.npy`` files are memory-mapped, not read into memory."""
 
-    def __init__(self, path: str | Path, inputs: str | Sequence[str] = "x",
-                 labels: str | None = "y", transform: Transform | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        inputs: str | Sequence[str] = "x",
+        labels: str | None = "y",
+        transform: Transform | None = None,
+    ) -> None:
         path = Path(os.path.expandvars(path)).expanduser()
         if not path.is_file():
             raise DataError(f"NumpyFile: {path} does not exist or is not a file")
@@ -132,13 +138,18 @@ class NumpyFile(ArrayDataset):
                 def get(key: str, what: str) -> np.ndarray:
                     if key not in keys:
                         alt = " or to null" if what == "labels" else ""
-                        raise DataError(f"NumpyFile: {path.name} has no array {key!r} for "
-                                        f"{what}; it holds {', '.join(keys)}. Set {what}= "
-                                        f"to one of them{alt}")
+                        raise DataError(
+                            f"NumpyFile: {path.name} has no array {key!r} for "
+                            f"{what}; it holds {', '.join(keys)}. Set {what}= "
+                            f"to one of them{alt}"
+                        )
                     return archive[key]
 
-                x = (get(inputs, "inputs") if isinstance(inputs, str)
-                     else {k: get(k, "inputs") for k in inputs})
+                x = (
+                    get(inputs, "inputs")
+                    if isinstance(inputs, str)
+                    else {k: get(k, "inputs") for k in inputs}
+                )
                 y = get(labels, "labels") if labels is not None else None
         else:
             raise DataError(f"NumpyFile: {path.name} is neither .npz nor .npy")
@@ -146,8 +157,18 @@ class NumpyFile(ArrayDataset):
         super().__init__(x, y, transform)
 
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".gif", ".tif", ".tiff",
-                    ".webp")
+IMAGE_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".bmp",
+    ".ppm",
+    ".pgm",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".webp",
+)
 
 
 class ImageFolder(Dataset):
@@ -159,9 +180,13 @@ class ImageFolder(Dataset):
     keeps each file's own mode). Decoding needs Pillow (``pip install pillow``).
     """
 
-    def __init__(self, root: str | Path, transform: Transform | None = None,
-                 mode: str | None = "RGB",
-                 extensions: Sequence[str] = IMAGE_EXTENSIONS) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        transform: Transform | None = None,
+        mode: str | None = "RGB",
+        extensions: Sequence[str] = IMAGE_EXTENSIONS,
+    ) -> None:
         super().__init__(transform)
         _pillow()  # fail at construction, not at the first batch
         root = Path(os.path.expandvars(root)).expanduser()
@@ -171,12 +196,15 @@ class ImageFolder(Dataset):
         self.classes = sorted(p.name for p in root.iterdir() if p.is_dir())
         self.samples: list[tuple[Path, int]] = []
         for label, name in enumerate(self.classes):
-            files = sorted(p for p in (root / name).rglob("*")
-                           if p.is_file() and p.suffix.lower() in exts)
+            files = sorted(
+                p for p in (root / name).rglob("*") if p.is_file() and p.suffix.lower() in exts
+            )
             self.samples.extend((f, label) for f in files)
         if not self.samples:
-            raise DataError(f"ImageFolder: no images ({', '.join(exts)}) in class subfolders "
-                            f"of {root}; expected root/<class name>/<image file>")
+            raise DataError(
+                f"ImageFolder: no images ({', '.join(exts)}) in class subfolders "
+                f"of {root}; expected root/<class name>/<image file>"
+            )
         self.root = root
         self.mode = mode
 
@@ -200,4 +228,3 @@ def _pillow() -> Any:
     except ImportError as exc:
         raise DataError("ImageFolder needs Pillow to decode images: pip install pillow") from exc
     return Image
-

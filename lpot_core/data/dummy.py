@@ -25,15 +25,24 @@ class Dummy(Dataset):
     (as in LPOT), ``False`` no label; an int gives that label.
     """
 
-    def __init__(self, shape: Any, low: Any = -128.0, high: Any = 127.0,
-                 dtype: Any = "float32", label: bool | int = True, seed: int = 9527,
-                 transform: Transform | None = None) -> None:
+    def __init__(
+        self,
+        shape: Any,
+        low: Any = -128.0,
+        high: Any = 127.0,
+        dtype: Any = "float32",
+        label: bool | int = True,
+        seed: int = 9527,
+        transform: Transform | None = None,
+    ) -> None:
         super().__init__(transform)
         shapes, self._multi = _shapes(shape, "dummy shape")
         counts = {s[0] if s else None for s in shapes}
         if len(counts) != 1 or None in counts:
-            raise ConfigError(f"dummy shape {shape!r}: every shape's first dimension is the "
-                              "number of samples and must be present and equal")
+            raise ConfigError(
+                f"dummy shape {shape!r}: every shape's first dimension is the "
+                "number of samples and must be present and equal"
+            )
         self._size = int(shapes[0][0])
         self._shapes = [s[1:] for s in shapes]
         n = len(shapes)
@@ -51,8 +60,10 @@ class Dummy(Dataset):
 
     def _load(self, index: int) -> tuple[Any, Any]:
         rng = np.random.default_rng([self.seed, index])
-        tensors = [_random(rng, s, lo, hi, dt) for s, lo, hi, dt in
-                   zip(self._shapes, self._low, self._high, self._dtype, strict=True)]
+        tensors = [
+            _random(rng, s, lo, hi, dt)
+            for s, lo, hi, dt in zip(self._shapes, self._low, self._high, self._dtype, strict=True)
+        ]
         return (tuple(tensors) if self._multi else tensors[0]), self._label
 
 
@@ -65,9 +76,17 @@ class DummyV2(Dataset):
     ``length`` (default 1000) bounds it so it has a size and epochs end.
     """
 
-    def __init__(self, input_shape: Any, label_shape: Any = None, low: Any = -128.0,
-                 high: Any = 127.0, dtype: Any = "float32", length: int = 1000,
-                 seed: int = 9527, transform: Transform | None = None) -> None:
+    def __init__(
+        self,
+        input_shape: Any,
+        label_shape: Any = None,
+        low: Any = -128.0,
+        high: Any = 127.0,
+        dtype: Any = "float32",
+        length: int = 1000,
+        seed: int = 9527,
+        transform: Transform | None = None,
+    ) -> None:
         super().__init__(transform)
         if isinstance(length, bool) or not isinstance(length, int) or length < 1:
             raise ConfigError(f"dummy_v2 length must be a positive integer, got {length!r}")
@@ -88,9 +107,12 @@ class DummyV2(Dataset):
 
     def _load(self, index: int) -> tuple[Any, Any]:
         rng = np.random.default_rng([self.seed, index])
-        tensors = [_random(rng, s, lo, hi, dt) for s, lo, hi, dt in
-                   zip(self._inputs + self._labels, self._low, self._high, self._dtype,
-                       strict=True)]
+        tensors = [
+            _random(rng, s, lo, hi, dt)
+            for s, lo, hi, dt in zip(
+                self._inputs + self._labels, self._low, self._high, self._dtype, strict=True
+            )
+        ]
         k = len(self._inputs)
         inputs = tuple(tensors[:k]) if self._multi_in else tensors[0]
         if not self._labels:
@@ -102,8 +124,10 @@ def _per_tensor(value: Any, count: int, what: str) -> list[Any]:
     """``value`` repeated per tensor, or a list checked to have one entry per tensor."""
     if isinstance(value, (list, tuple)):
         if len(value) != count:
-            raise ConfigError(f"{what} lists {len(value)} values for {count} tensors; give "
-                              "one value, or one per tensor")
+            raise ConfigError(
+                f"{what} lists {len(value)} values for {count} tensors; give "
+                "one value, or one per tensor"
+            )
         return list(value)
     return [value] * count
 
@@ -111,8 +135,9 @@ def _per_tensor(value: Any, count: int, what: str) -> list[Any]:
 def _shapes(shape: Any, what: str) -> tuple[list[tuple[int, ...]], bool]:
     """A shape or a list of shapes, and whether it was a list (multi-tensor)."""
     if not isinstance(shape, (list, tuple)) or not shape:
-        raise ConfigError(f"{what} must be a shape like [3, 224, 224] or a list of shapes, "
-                          f"got {shape!r}")
+        raise ConfigError(
+            f"{what} must be a shape like [3, 224, 224] or a list of shapes, got {shape!r}"
+        )
     multi = all(isinstance(s, (list, tuple)) for s in shape)
     shapes = [tuple(s) for s in shape] if multi else [tuple(shape)]
     for s in shapes:
@@ -121,8 +146,9 @@ def _shapes(shape: Any, what: str) -> tuple[list[tuple[int, ...]], bool]:
     return shapes, multi
 
 
-def _random(rng: np.random.Generator, shape: tuple[int, ...], low: float, high: float,
-            dtype: str) -> np.ndarray:
+def _random(
+    rng: np.random.Generator, shape: tuple[int, ...], low: float, high: float, dtype: str
+) -> np.ndarray:
     try:
         dt = np.dtype(dtype)
     except TypeError as exc:

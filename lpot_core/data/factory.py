@@ -23,17 +23,20 @@ def nearest(name: str, names: list[str]) -> str | None:
     return folded[close[0]] if close else None
 
 
-def lookup(registry: Mapping[str, Callable[..., Any]], name: str, *, kind: str,
-           where: str) -> Callable[..., Any]:
+def lookup(
+    registry: Mapping[str, Callable[..., Any]], name: str, *, kind: str, where: str
+) -> Callable[..., Any]:
     """``registry[name]``, or a ConfigError naming the nearest registered name."""
     if name in registry:
         return registry[name]
     names = sorted(registry)
     guess = nearest(str(name), names)
     hint = f"did you mean {guess!r}? " if guess else ""
-    raise ConfigError(f"{where}: unknown {kind} {name!r}; {hint}registered {kind}s: "
-                      f"{', '.join(names) or 'none'}. Fix the name or install the plugin "
-                      "that provides it.")
+    raise ConfigError(
+        f"{where}: unknown {kind} {name!r}; {hint}registered {kind}s: "
+        f"{', '.join(names) or 'none'}. Fix the name or install the plugin "
+        "that provides it."
+    )
 
 
 def describe_params(factory: Callable[..., Any]) -> str:
@@ -85,7 +88,10 @@ def instantiate(factory: Callable[..., Any], params: Any, *, kind: str, name: st
         raise _param_error(factory, params, kind, name, exc) from exc
 
 
-def _param_error(factory: Callable[..., Any], params: Any, kind: str, name: str,
-                 exc: TypeError) -> ConfigError:
-    return ConfigError(f"{kind} {name!r} cannot be built from parameters {params!r} ({exc}); "
-                       f"it accepts: {describe_params(factory)}")
+def _param_error(
+    factory: Callable[..., Any], params: Any, kind: str, name: str, exc: TypeError
+) -> ConfigError:
+    return ConfigError(
+        f"{kind} {name!r} cannot be built from parameters {params!r} ({exc}); "
+        f"it accepts: {describe_params(factory)}"
+    )

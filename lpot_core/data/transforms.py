@@ -46,16 +46,21 @@ def _pair(size: Any, what: str) -> tuple[int, int]:
         size = (int(size), int(size))
     elif isinstance(size, (list, tuple)) and len(size) == 1:
         size = (int(size[0]), int(size[0]))
-    if (not isinstance(size, (list, tuple)) or len(size) != 2
-            or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size)):
+    if (
+        not isinstance(size, (list, tuple))
+        or len(size) != 2
+        or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size)
+    ):
         raise ConfigError(f"{what} size must be a positive int or [height, width], got {size!r}")
     return int(size[0]), int(size[1])
 
 
 def _image(array: np.ndarray, what: str) -> np.ndarray:
     if array.ndim not in (2, 3):
-        raise DataError(f"{what} expects an HWC or HW image, got shape {array.shape}; "
-                        "use Transpose to move channels last first")
+        raise DataError(
+            f"{what} expects an HWC or HW image, got shape {array.shape}; "
+            "use Transpose to move channels last first"
+        )
     return array
 
 
@@ -68,11 +73,13 @@ class Resize(ArrayTransform):
     Integer images are rounded and clipped back to their dtype.
     """
 
-    def __init__(self, size: Any, interpolation: str = "bilinear", keep_ratio: bool = False
-                 ) -> None:
+    def __init__(
+        self, size: Any, interpolation: str = "bilinear", keep_ratio: bool = False
+    ) -> None:
         if interpolation not in ("bilinear", "nearest"):
-            raise ConfigError(f"Resize interpolation must be 'bilinear' or 'nearest', got "
-                              f"{interpolation!r}")
+            raise ConfigError(
+                f"Resize interpolation must be 'bilinear' or 'nearest', got {interpolation!r}"
+            )
         self.size = _pair(size, "Resize")
         self.interpolation = interpolation
         self.keep_ratio = bool(keep_ratio) and not isinstance(size, (list, tuple))
@@ -131,10 +138,12 @@ class CenterCrop(ArrayTransform):
         h, w = img.shape[:2]
         ch, cw = self.size
         if ch > h or cw > w:
-            raise DataError(f"CenterCrop size {ch}x{cw} is larger than the image ({h}x{w}); "
-                            "Resize first or crop smaller")
+            raise DataError(
+                f"CenterCrop size {ch}x{cw} is larger than the image ({h}x{w}); "
+                "Resize first or crop smaller"
+            )
         top, left = (h - ch) // 2, (w - cw) // 2
-        return img[top:top + ch, left:left + cw]
+        return img[top : top + ch, left : left + cw]
 
 
 class Normalize(ArrayTransform):
@@ -150,8 +159,10 @@ class Normalize(ArrayTransform):
         channels = array.shape[-1] if array.ndim else 1
         for name, v in (("mean", self.mean), ("std", self.std)):
             if v.size not in (1, channels):
-                raise DataError(f"Normalize {name} has {v.size} values but the input has "
-                                f"{channels} channels on its last axis (shape {array.shape})")
+                raise DataError(
+                    f"Normalize {name} has {v.size} values but the input has "
+                    f"{channels} channels on its last axis (shape {array.shape})"
+                )
         return ((array.astype(np.float32) - self.mean) / self.std).astype(np.float32)
 
 
@@ -172,8 +183,10 @@ class Transpose(ArrayTransform):
 
     def apply(self, array: np.ndarray) -> np.ndarray:
         if array.ndim != len(self.perm):
-            raise DataError(f"Transpose perm {list(self.perm)} needs a {len(self.perm)}-d "
-                            f"input, got shape {array.shape}")
+            raise DataError(
+                f"Transpose perm {list(self.perm)} needs a {len(self.perm)}-d "
+                f"input, got shape {array.shape}"
+            )
         return np.transpose(array, self.perm)
 
 
@@ -200,8 +213,9 @@ class Reshape(ArrayTransform):
         try:
             return array.reshape(self.shape)
         except ValueError as exc:
-            raise DataError(f"Reshape: cannot reshape {array.shape} to {list(self.shape)}: "
-                            f"{exc}") from exc
+            raise DataError(
+                f"Reshape: cannot reshape {array.shape} to {list(self.shape)}: {exc}"
+            ) from exc
 
 
 class ToArray(ArrayTransform):

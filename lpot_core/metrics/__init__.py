@@ -36,5 +36,18 @@ def lpot_register_metrics(register: Register) -> None:
         register(name, factory)
 
 
-__all__ = ["BUILTIN_METRICS", "F1", "MAE", "MCC", "MSE", "RMSE", "Accuracy", "Loss", "Metric",
-           "Pearson", "TopK", "build_metric", "lpot_register_metrics"]
+__all__ = [
+    "BUILTIN_METRICS",
+    "F1",
+    "MAE",
+    "MCC",
+    "MSE",
+    "RMSE",
+    "Accuracy",
+    "Loss",
+    "Metric",
+    "Pearson",
+    "TopK",
+    "build_metric",
+    "lpot_register_metrics",
+]

@@ -44,9 +44,11 @@ class Metric(ABC):
 
     def _empty(self) -> DataError:
         """The error ``result()`` raises when no batch was seen."""
-        return DataError(f"{type(self).__name__}: result() called before any update(); the "
-                         "evaluation dataloader yielded no batches — check its dataset "
-                         "and last_batch setting")
+        return DataError(
+            f"{type(self).__name__}: result() called before any update(); the "
+            "evaluation dataloader yielded no batches — check its dataset "
+            "and last_batch setting"
+        )
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -80,7 +82,8 @@ def first_output(preds: Any) -> np.ndarray:
             raise DataError("metric got an empty dict of model outputs")
         preds = next(iter(preds.values()))
     elif isinstance(preds, tuple) or (
-            isinstance(preds, list) and preds and np.ndim(_peek(preds[0])) >= 1):
+        isinstance(preds, list) and preds and np.ndim(_peek(preds[0])) >= 1
+    ):
         if not preds:
             raise DataError("metric got an empty tuple of model outputs")
         preds = preds[0]
@@ -92,8 +95,10 @@ def labels_array(labels: Any) -> np.ndarray:
     if isinstance(labels, tuple) and len(labels) == 1:
         labels = labels[0]
     if labels is None:
-        raise DataError("metric got labels=None; the dataloader must yield labels for this "
-                        "metric (or use an eval_func)")
+        raise DataError(
+            "metric got labels=None; the dataloader must yield labels for this "
+            "metric (or use an eval_func)"
+        )
     if isinstance(labels, (list, tuple)):
         labels = [to_numpy(x) if not isinstance(x, (int, float, bool)) else x for x in labels]
     return to_numpy(labels)
@@ -125,23 +130,29 @@ def to_classes(preds: Any, labels: Any, name: str) -> tuple[np.ndarray, np.ndarr
         p = p.reshape(-1)
         if p.dtype.kind == "f" and p.size and not np.all(np.equal(np.mod(p, 1), 0)):
             if p.min() < 0 or p.max() > 1:
-                raise DataError(f"{name}: predictions are one real value per sample outside "
-                                "[0, 1]; pass class scores [N, C], class indices, or "
-                                "probabilities of the positive class")
+                raise DataError(
+                    f"{name}: predictions are one real value per sample outside "
+                    "[0, 1]; pass class scores [N, C], class indices, or "
+                    "probabilities of the positive class"
+                )
             p = p >= 0.5
     p = p.reshape(-1)
     lab = lab.reshape(-1)
     if p.shape != lab.shape:
-        raise DataError(f"{name}: {p.shape[0]} predictions but {lab.shape[0]} labels in one "
-                        "batch; the model output and the labels must cover the same samples")
+        raise DataError(
+            f"{name}: {p.shape[0]} predictions but {lab.shape[0]} labels in one "
+            "batch; the model output and the labels must cover the same samples"
+        )
     return p.astype(np.int64), _as_int(lab, name), n_classes
 
 
 def _as_int(lab: np.ndarray, name: str) -> np.ndarray:
     if lab.dtype.kind == "f":
         if lab.size and not np.all(np.equal(np.mod(lab, 1), 0)):
-            raise DataError(f"{name}: labels must be class indices, got non-integer values "
-                            f"such as {lab[np.mod(lab, 1) != 0][0]}")
+            raise DataError(
+                f"{name}: labels must be class indices, got non-integer values "
+                f"such as {lab[np.mod(lab, 1) != 0][0]}"
+            )
     elif lab.dtype.kind not in "iub":
         raise DataError(f"{name}: labels must be class indices, got dtype {lab.dtype}")
     lab = lab.astype(np.int64)
@@ -155,8 +166,10 @@ def paired_values(preds: Any, labels: Any, name: str) -> tuple[np.ndarray, np.nd
     p = first_output(preds).astype(np.float64)
     lab = labels_array(labels).astype(np.float64)
     if p.size != lab.size:
-        raise DataError(f"{name}: predictions have {p.size} values (shape {p.shape}) but "
-                        f"labels have {lab.size} (shape {lab.shape}); they must match")
+        raise DataError(
+            f"{name}: predictions have {p.size} values (shape {p.shape}) but "
+            f"labels have {lab.size} (shape {lab.shape}); they must match"
+        )
     return p.reshape(-1), lab.reshape(-1)
 
 

@@ -10,8 +10,9 @@ from lpot_core.errors import PluginError
 from lpot_core.metrics.base import Metric
 
 
-def build_metric(name: str, params: Any = None,
-                 registry: Mapping[str, Callable[..., Any]] | None = None) -> Metric:
+def build_metric(
+    name: str, params: Any = None, registry: Mapping[str, Callable[..., Any]] | None = None
+) -> Metric:
     """The metric registered as ``name``, built from ``params`` as written in YAML.
 
     ``evaluation.accuracy.metric: {topk: 1}`` becomes ``build_metric("topk", 1, reg)``:
@@ -29,7 +30,9 @@ def build_metric(name: str, params: Any = None,
     metric = instantiate(factory, params, kind="metric", name=name)
     missing = [m for m in ("reset", "update", "result") if not callable(getattr(metric, m, None))]
     if missing:
-        raise PluginError(f"metric {name!r} built an object of type {type(metric).__name__} "
-                          f"without {', '.join(missing)}(); metric factories must return a "
-                          "lpot_core.metrics.Metric")
+        raise PluginError(
+            f"metric {name!r} built an object of type {type(metric).__name__} "
+            f"without {', '.join(missing)}(); metric factories must return a "
+            "lpot_core.metrics.Metric"
+        )
     return metric

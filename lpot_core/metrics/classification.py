@@ -42,13 +42,17 @@ class TopK(Metric):
             lab = lab.argmax(axis=-1)
         lab = lab.reshape(-1).astype(np.int64)
         if lab.shape[0] != p.shape[0]:
-            raise DataError(f"topk: {p.shape[0]} prediction rows but {lab.shape[0]} labels; "
-                            "they must cover the same samples")
+            raise DataError(
+                f"topk: {p.shape[0]} prediction rows but {lab.shape[0]} labels; "
+                "they must cover the same samples"
+            )
         classes = p.shape[1]
         if lab.size and (lab.min() < 0 or lab.max() >= classes):
             bad = lab[(lab < 0) | (lab >= classes)][0]
-            raise DataError(f"topk: label {bad} is outside the {classes} predicted classes "
-                            "[0, C); check the label offset (some TF models use 1001 classes)")
+            raise DataError(
+                f"topk: label {bad} is outside the {classes} predicted classes "
+                "[0, C); check the label offset (some TF models use 1001 classes)"
+            )
         own = p[np.arange(lab.shape[0]), lab][:, None]
         # Rank of the label in a stable descending sort: higher scores, plus equal
         # scores at lower class indices, come first.
@@ -114,8 +118,12 @@ class _Confusion:
 
     def update(self, preds: Any, labels: Any) -> None:
         pc, lc, n_classes = to_classes(preds, labels, self.name)
-        size = max(n_classes, int(pc.max(initial=-1)) + 1, int(lc.max(initial=-1)) + 1,
-                   self.matrix.shape[0])
+        size = max(
+            n_classes,
+            int(pc.max(initial=-1)) + 1,
+            int(lc.max(initial=-1)) + 1,
+            self.matrix.shape[0],
+        )
         if size > self.matrix.shape[0]:
             grown = np.zeros((size, size), dtype=np.int64)
             k = self.matrix.shape[0]

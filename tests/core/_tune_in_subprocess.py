@@ -23,7 +23,6 @@ from lpot_core.testing.models import make_sensitive_model
 def main() -> None:
     workspace, log, pause, strategy = sys.argv[1:5]
     model, x, y = make_sensitive_model(seed=0)
-    evalset = DataLoader.from_arrays(x, y, batch_size=128)
 
     def eval_func(m: numpy_adaptor.NumpyModel) -> float:
         with open(log, "a") as f:
@@ -32,14 +31,27 @@ def main() -> None:
         return float((m(x).argmax(axis=1) == y).mean())
 
     pm = plugins.get_plugin_manager()  # the numpy backend comes through lpot-core's entry point
-    cfg = tuning_config(Path(workspace), strategy={"name": strategy},
-                        exit_policy={"timeout": 0, "max_trials": 25})
-    result = quantize(model, cfg, calib_dataloader=DataLoader.from_arrays(x[:128], y[:128],
-                                                                          batch_size=64),
-                      eval_func=eval_func, plugin_manager=pm)
-    print(json.dumps({"best": result.best.key, "accuracy": result.best.accuracy,
-                      "trials": len(result.trials), "fp32_ops": result.best.config.fp32_ops,
-                      "replayed": sum(t.replayed for t in result.trials)}))
+    cfg = tuning_config(
+        Path(workspace), strategy={"name": strategy}, exit_policy={"timeout": 0, "max_trials": 25}
+    )
+    result = quantize(
+        model,
+        cfg,
+        calib_dataloader=DataLoader.from_arrays(x[:128], y[:128], batch_size=64),
+        eval_func=eval_func,
+        plugin_manager=pm,
+    )
+    print(
+        json.dumps(
+            {
+                "best": result.best.key,
+                "accuracy": result.best.accuracy,
+                "trials": len(result.trials),
+                "fp32_ops": result.best.config.fp32_ops,
+                "replayed": sum(t.replayed for t in result.trials),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ from lpot_core.testing.numpy_adaptor import NumpyAdaptor
 
 
 def lpot(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lpot_core.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "lpot_core.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -28,10 +29,14 @@ def conf(tmp_path: Path) -> Path:
     cfg = {
         "model": {"name": "sensitive", "framework": "numpy", "path": str(model_path)},
         "quantization": {"calibration": {"sampling_size": 128, "dataloader": loader}},
-        "evaluation": {"accuracy": {"metric": {"topk": 1}, "dataloader": loader},
-                       "performance": {"warmup": 2, "iteration": 20, "dataloader": loader}},
-        "tuning": {"accuracy_criterion": {"relative": 0.01},
-                   "workspace": {"path": str(tmp_path / "ws")}},
+        "evaluation": {
+            "accuracy": {"metric": {"topk": 1}, "dataloader": loader},
+            "performance": {"warmup": 2, "iteration": 20, "dataloader": loader},
+        },
+        "tuning": {
+            "accuracy_criterion": {"relative": 0.01},
+            "workspace": {"path": str(tmp_path / "ws")},
+        },
     }
     path = tmp_path / "conf.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -58,12 +63,15 @@ def test_goal_missed_exits_1_with_the_table(conf: Path):
     assert "did NOT meet the accuracy goal (stopped: max_trials)" in done.stdout
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda c: c["tuning"].update(strategy={"name": "basik"}), "did you mean 'basic'"),
-    (lambda c: c["tuning"].update(objectiv="performance"), "did you mean 'objective'"),
-    (lambda c: c["model"].update(path="/nonexistent/model.npz"), "no file or folder at"),
-    (lambda c: c["model"].update(framework="mxnet"), "pip install lpot-mxnet"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda c: c["tuning"].update(strategy={"name": "basik"}), "did you mean 'basic'"),
+        (lambda c: c["tuning"].update(objectiv="performance"), "did you mean 'objective'"),
+        (lambda c: c["model"].update(path="/nonexistent/model.npz"), "no file or folder at"),
+        (lambda c: c["model"].update(framework="mxnet"), "pip install lpot-mxnet"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(conf: Path, edit, expected):
     cfg = yaml.safe_load(conf.read_text())
     edit(cfg)

@@ -107,9 +107,13 @@ def resnet_file(tmp_path: Path) -> Path:
 def test_full_lpot_yaml_loads_into_the_right_values(resnet_file: Path) -> None:
     cfg = load_config(resnet_file)
     assert cfg.source == str(resnet_file)
-    assert cfg.model == ModelConfig(name="resnet50_v1", framework="onnxrt_qlinearops",
-                                    inputs=("input",), outputs=("output",),
-                                    options={"reduce_range": True, "threads": 2})
+    assert cfg.model == ModelConfig(
+        name="resnet50_v1",
+        framework="onnxrt_qlinearops",
+        inputs=("input",),
+        outputs=("output",),
+        options={"reduce_range": True, "threads": 2},
+    )
     q = cfg.quantization
     assert q.approaches == ("static",)
     assert q.calibration.sampling_size == (50, 100)
@@ -118,8 +122,12 @@ def test_full_lpot_yaml_loads_into_the_right_values(resnet_file: Path) -> None:
     assert loader.dataset == ("ImageFolder", {"root": "/path/to/calibration/dataset"})
     assert [name for name, _ in loader.transform] == ["Resize", "CenterCrop", "Normalize"]
     assert loader.transform[0] == ("Resize", {"size": 256})
-    assert q.model_wise.weight == {"granularity": ("per_channel",), "scheme": ("sym",),
-                                   "dtype": ("int8",), "algorithm": ("minmax",)}
+    assert q.model_wise.weight == {
+        "granularity": ("per_channel",),
+        "scheme": ("sym",),
+        "dtype": ("int8",),
+        "algorithm": ("minmax",),
+    }
     assert q.model_wise.activation == {"algorithm": ("minmax", "kl")}
     assert list(q.op_wise) == ["conv1", "fc.*"]
     assert q.op_wise["conv1"].forces_fp32
@@ -177,14 +185,19 @@ def test_round_trip_through_dict_and_yaml(resnet_file: Path) -> None:
     again = Config.from_yaml(text)
     assert again == cfg
     assert [n for n, _ in again.quantization.calibration.dataloader.transform] == [
-        "Resize", "CenterCrop", "Normalize"]
+        "Resize",
+        "CenterCrop",
+        "Normalize",
+    ]
     assert data["evaluation"]["accuracy"]["metric"] == {"topk": 1}
     assert data["quantization"]["calibration"]["dataloader"]["transform"][0] == {
-        "Resize": {"size": 256}}
+        "Resize": {"size": 256}
+    }
 
 
 def test_shorthand_forms() -> None:
-    cfg = load_config(textwrap.dedent("""\
+    cfg = load_config(
+        textwrap.dedent("""\
         quantization:
           approach: post_training_auto_quant
           calibration:
@@ -196,7 +209,8 @@ def test_shorthand_forms() -> None:
         tuning:
           strategy: tpe
           accuracy_criterion: {absolute: 0.02}
-        """))
+        """)
+    )
     assert cfg.quantization.approaches == ("static", "dynamic")
     assert cfg.quantization.calibration.sampling_size == (10, 20)
     loader = cfg.quantization.calibration.dataloader
@@ -210,11 +224,15 @@ def test_shorthand_forms() -> None:
 
 
 def test_strategy_extra_keys_become_params_and_round_trip() -> None:
-    cfg = Config.from_dict({"tuning": {"strategy": {"name": "tpe", "max_evals": 30,
-                                                    "warm_start": True}}})
+    cfg = Config.from_dict(
+        {"tuning": {"strategy": {"name": "tpe", "max_evals": 30, "warm_start": True}}}
+    )
     assert cfg.tuning.strategy == StrategyConfig("tpe", {"max_evals": 30, "warm_start": True})
-    assert cfg.to_dict()["tuning"]["strategy"] == {"name": "tpe", "max_evals": 30,
-                                                   "warm_start": True}
+    assert cfg.to_dict()["tuning"]["strategy"] == {
+        "name": "tpe",
+        "max_evals": 30,
+        "warm_start": True,
+    }
     assert Config.from_dict(cfg.to_dict()) == cfg
 
 
@@ -222,10 +240,12 @@ def test_python_construction_validates_and_normalizes() -> None:
     cfg = Config(
         model=ModelConfig(framework="pytorch", inputs="x"),
         quantization=QuantizationConfig(
-            calibration=CalibrationConfig(sampling_size=300,
-                                          dataloader=DataLoaderConfig(batch_size=4)),
+            calibration=CalibrationConfig(
+                sampling_size=300, dataloader=DataLoaderConfig(batch_size=4)
+            ),
             model_wise={"activation": {"algorithm": "kl"}},
-            op_wise={"fc.*": OpSpec(activation={"dtype": ["fp32"]})}),
+            op_wise={"fc.*": OpSpec(activation={"dtype": ["fp32"]})},
+        ),
         evaluation={"accuracy": AccuracyConfig(metric=MetricConfig("topk", 5))},
         tuning=TuningConfig(accuracy_criterion=AccuracyCriterion(absolute=0.5)),
     )
@@ -245,27 +265,39 @@ def test_python_construction_validates_and_normalizes() -> None:
 
 def test_outcome_dict_ignores_run_settings_but_not_tuning_choices() -> None:
     base = load_config(RESNET50_YAML)
-    same = base.replace(**{"tuning.exit_policy.max_trials": 3,
-                           "tuning.exit_policy.timeout": 60,
-                           "tuning.workspace.path": "/tmp/elsewhere",
-                           "tuning.workspace.resume": "/tmp/h.json",
-                           "evaluation.performance.iteration": 7,
-                           "model.name": "other", "model.path": "other.onnx"})
+    same = base.replace(
+        **{
+            "tuning.exit_policy.max_trials": 3,
+            "tuning.exit_policy.timeout": 60,
+            "tuning.workspace.path": "/tmp/elsewhere",
+            "tuning.workspace.resume": "/tmp/h.json",
+            "evaluation.performance.iteration": 7,
+            "model.name": "other",
+            "model.path": "other.onnx",
+        }
+    )
     assert same != base
     assert same.outcome_dict() == base.outcome_dict()
-    for override in ({"quantization.op_wise": {"conv2": {"activation": {"dtype": "fp32"}}}},
-                     {"evaluation.accuracy.metric": {"topk": 5}},
-                     {"tuning.random_seed": 1},
-                     {"tuning.strategy": "tpe"},
-                     {"tuning.accuracy_criterion.absolute": 0.01},
-                     {"model.options": {}}):
+    for override in (
+        {"quantization.op_wise": {"conv2": {"activation": {"dtype": "fp32"}}}},
+        {"evaluation.accuracy.metric": {"topk": 5}},
+        {"tuning.random_seed": 1},
+        {"tuning.strategy": "tpe"},
+        {"tuning.accuracy_criterion.absolute": 0.01},
+        {"model.options": {}},
+    ):
         assert base.replace(**override).outcome_dict() != base.outcome_dict(), override
 
 
 def test_replace_sets_dotted_fields_and_validates(resnet_file: Path) -> None:
     cfg = load_config(resnet_file)
-    new = cfg.replace(**{"tuning.exit_policy.max_trials": 5, "tuning.strategy.name": "tpe",
-                         "evaluation.accuracy.metric": "Accuracy"})
+    new = cfg.replace(
+        **{
+            "tuning.exit_policy.max_trials": 5,
+            "tuning.strategy.name": "tpe",
+            "evaluation.accuracy.metric": "Accuracy",
+        }
+    )
     assert new.tuning.exit_policy.max_trials == 5
     assert new.tuning.strategy.name == "tpe"
     assert new.evaluation.accuracy.metric == MetricConfig("Accuracy")
@@ -276,8 +308,11 @@ def test_replace_sets_dotted_fields_and_validates(resnet_file: Path) -> None:
     assert (crit.accuracy_criterion.relative, crit.accuracy_criterion.absolute) == (None, 0.1)
     # a section that was None is created
     assert Config().replace(**{"evaluation.accuracy.metric": "topk"}).evaluation.accuracy
-    with pytest.raises(ConfigError, match=r"tuning\.exit_policy: unknown key 'max_trial' "
-                                          r"\(did you mean 'max_trials'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"tuning\.exit_policy: unknown key 'max_trial' "
+        r"\(did you mean 'max_trials'\?\)",
+    ):
         cfg.replace(**{"tuning.exit_policy.max_trial": 5})
     with pytest.raises(ConfigError, match=r"tuning\.random_seed: expected an integer >= 0"):
         cfg.replace(**{"tuning.random_seed": "abc"})
@@ -302,8 +337,11 @@ def test_missing_file_and_semantic_errors_name_the_file(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml")
     path = tmp_path / "bad.yaml"
     path.write_text("tuning:\n  objective: speed\n")
-    with pytest.raises(ConfigError, match=r"bad\.yaml: tuning\.objective: expected one of "
-                                          r"performance, modelsize, footprint"):
+    with pytest.raises(
+        ConfigError,
+        match=r"bad\.yaml: tuning\.objective: expected one of "
+        r"performance, modelsize, footprint",
+    ):
         load_config(str(path))
     with pytest.raises(ConfigError, match="expected a path to a YAML file"):
         load_config(42)  # type: ignore[arg-type]
@@ -311,54 +349,123 @@ def test_missing_file_and_semantic_errors_name_the_file(tmp_path: Path) -> None:
 
 # (bad config, dotted field path, what the message must say is expected)
 BAD = [
-    ({"tuning": {"accuracy_criterion": {"relativ": 0.01}}},
-     "tuning.accuracy_criterion", "unknown key 'relativ' (did you mean 'relative'?)"),
+    (
+        {"tuning": {"accuracy_criterion": {"relativ": 0.01}}},
+        "tuning.accuracy_criterion",
+        "unknown key 'relativ' (did you mean 'relative'?)",
+    ),
     ({"tunning": {}}, "top level", "unknown key 'tunning' (did you mean 'tuning'?)"),
-    ({"quantization": {"model_wise": {"weigth": {}}}},
-     "quantization.model_wise", "did you mean 'weight'?"),
-    ({"evaluation": {"performance": {"configs": {"cores_per_instanc": 4}}}},
-     "evaluation.performance.configs", "did you mean 'cores_per_instance'?"),
+    (
+        {"quantization": {"model_wise": {"weigth": {}}}},
+        "quantization.model_wise",
+        "did you mean 'weight'?",
+    ),
+    (
+        {"evaluation": {"performance": {"configs": {"cores_per_instanc": 4}}}},
+        "evaluation.performance.configs",
+        "did you mean 'cores_per_instance'?",
+    ),
     ({"tuning": {"strategy": {"nmae": "tpe"}}}, "tuning.strategy", "did you mean 'name'?"),
-    ({"tuning": {"exit_policy": {"max_trials": "ten"}}},
-     "tuning.exit_policy.max_trials", "expected an integer >= 1, got 'ten'"),
-    ({"tuning": {"exit_policy": {"max_trials": True}}},
-     "tuning.exit_policy.max_trials", "expected an integer >= 1, got True"),
-    ({"tuning": {"exit_policy": {"timeout": -5}}},
-     "tuning.exit_policy.timeout", "expected a number >= 0"),
-    ({"tuning": {"accuracy_criterion": {"relative": 1.0}}},
-     "tuning.accuracy_criterion.relative", "expected a number >= 0 and < 1"),
-    ({"tuning": {"accuracy_criterion": {"relative": -0.01}}},
-     "tuning.accuracy_criterion.relative", "expected a number >= 0 and < 1"),
-    ({"tuning": {"accuracy_criterion": {"absolute": -1}}},
-     "tuning.accuracy_criterion.absolute", "expected a number >= 0"),
-    ({"tuning": {"accuracy_criterion": {"relative": 0.01, "absolute": 0.1}}},
-     "tuning.accuracy_criterion", "expected only one of 'relative' and 'absolute'"),
-    ({"tuning": {"accuracy_criterion": {"higher_is_better": "yes"}}},
-     "tuning.accuracy_criterion.higher_is_better", "expected true or false"),
-    ({"quantization": {"calibration": {"sampling_size": 0}}},
-     "quantization.calibration.sampling_size", "expected a positive integer or a list"),
-    ({"quantization": {"calibration": {"sampling_size": [100, 1.5]}}},
-     "quantization.calibration.sampling_size", "expected a positive integer or a list"),
-    ({"quantization": {"calibration": {"dataloader": {"batch_size": 0}}}},
-     "quantization.calibration.dataloader.batch_size", "expected an integer >= 1"),
-    ({"evaluation": {"accuracy": {"dataloader": {"last_batch": "drop"}}}},
-     "evaluation.accuracy.dataloader.last_batch", "expected one of keep, rollover, discard"),
-    ({"quantization": {"calibration": {"dataloader": {
-        "dataset": {"ImageFolder": {}, "dummy": {}}}}}},
-     "quantization.calibration.dataloader.dataset", "expected exactly one dataset"),
-    ({"evaluation": {"accuracy": {"metric": {"topk": 1, "Accuracy": {}}}}},
-     "evaluation.accuracy.metric", "expected exactly one metric"),
-    ({"quantization": {"op_wise": {"fc[": {"weight": {"granularity": "per_tensor"}}}}},
-     "quantization.op_wise", "'fc[' is not a valid op name or regular expression"),
-    ({"quantization": {"op_wise": {"fc": {"weight": {"granularity": "per_tensr"}}}}},
-     "quantization.op_wise['fc'].weight.granularity", "expected one of per_tensor, per_channel"),
-    ({"quantization": {"model_wise": {"activation": {"dtype": ["int4"]}}}},
-     "quantization.model_wise.activation.dtype", "expected one of int8, uint8, fp32"),
-    ({"quantization": {"approach": "static"}},
-     "quantization.approach", "expected one of post_training_static_quant"),
+    (
+        {"tuning": {"exit_policy": {"max_trials": "ten"}}},
+        "tuning.exit_policy.max_trials",
+        "expected an integer >= 1, got 'ten'",
+    ),
+    (
+        {"tuning": {"exit_policy": {"max_trials": True}}},
+        "tuning.exit_policy.max_trials",
+        "expected an integer >= 1, got True",
+    ),
+    (
+        {"tuning": {"exit_policy": {"timeout": -5}}},
+        "tuning.exit_policy.timeout",
+        "expected a number >= 0",
+    ),
+    (
+        {"tuning": {"accuracy_criterion": {"relative": 1.0}}},
+        "tuning.accuracy_criterion.relative",
+        "expected a number >= 0 and < 1",
+    ),
+    (
+        {"tuning": {"accuracy_criterion": {"relative": -0.01}}},
+        "tuning.accuracy_criterion.relative",
+        "expected a number >= 0 and < 1",
+    ),
+    (
+        {"tuning": {"accuracy_criterion": {"absolute": -1}}},
+        "tuning.accuracy_criterion.absolute",
+        "expected a number >= 0",
+    ),
+    (
+        {"tuning": {"accuracy_criterion": {"relative": 0.01, "absolute": 0.1}}},
+        "tuning.accuracy_criterion",
+        "expected only one of 'relative' and 'absolute'",
+    ),
+    (
+        {"tuning": {"accuracy_criterion": {"higher_is_better": "yes"}}},
+        "tuning.accuracy_criterion.higher_is_better",
+        "expected true or false",
+    ),
+    (
+        {"quantization": {"calibration": {"sampling_size": 0}}},
+        "quantization.calibration.sampling_size",
+        "expected a positive integer or a list",
+    ),
+    (
+        {"quantization": {"calibration": {"sampling_size": [100, 1.5]}}},
+        "quantization.calibration.sampling_size",
+        "expected a positive integer or a list",
+    ),
+    (
+        {"quantization": {"calibration": {"dataloader": {"batch_size": 0}}}},
+        "quantization.calibration.dataloader.batch_size",
+        "expected an integer >= 1",
+    ),
+    (
+        {"evaluation": {"accuracy": {"dataloader": {"last_batch": "drop"}}}},
+        "evaluation.accuracy.dataloader.last_batch",
+        "expected one of keep, rollover, discard",
+    ),
+    (
+        {
+            "quantization": {
+                "calibration": {"dataloader": {"dataset": {"ImageFolder": {}, "dummy": {}}}}
+            }
+        },
+        "quantization.calibration.dataloader.dataset",
+        "expected exactly one dataset",
+    ),
+    (
+        {"evaluation": {"accuracy": {"metric": {"topk": 1, "Accuracy": {}}}}},
+        "evaluation.accuracy.metric",
+        "expected exactly one metric",
+    ),
+    (
+        {"quantization": {"op_wise": {"fc[": {"weight": {"granularity": "per_tensor"}}}}},
+        "quantization.op_wise",
+        "'fc[' is not a valid op name or regular expression",
+    ),
+    (
+        {"quantization": {"op_wise": {"fc": {"weight": {"granularity": "per_tensr"}}}}},
+        "quantization.op_wise['fc'].weight.granularity",
+        "expected one of per_tensor, per_channel",
+    ),
+    (
+        {"quantization": {"model_wise": {"activation": {"dtype": ["int4"]}}}},
+        "quantization.model_wise.activation.dtype",
+        "expected one of int8, uint8, fp32",
+    ),
+    (
+        {"quantization": {"approach": "static"}},
+        "quantization.approach",
+        "expected one of post_training_static_quant",
+    ),
     ({"tuning": 5}, "tuning", "expected a mapping with keys strategy, accuracy_criterion"),
-    ({"tuning": {"objective": "speed"}},
-     "tuning.objective", "expected one of performance, modelsize, footprint"),
+    (
+        {"tuning": {"objective": "speed"}},
+        "tuning.objective",
+        "expected one of performance, modelsize, footprint",
+    ),
     ({"device": "gpu"}, "device", "expected one of cpu"),
     ({"model": {"inputs": []}}, "model.inputs", "expected a name or a non-empty list"),
     ({"model": {"options": [1, 2]}}, "model.options", "expected a mapping"),
@@ -366,10 +473,12 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("data", "field", "expected"), BAD,
-                         ids=[f"{i}-{b[1]}" for i, b in enumerate(BAD)])
-def test_bad_inputs_name_the_field_and_the_expectation(data: dict, field: str,
-                                                       expected: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "field", "expected"), BAD, ids=[f"{i}-{b[1]}" for i, b in enumerate(BAD)]
+)
+def test_bad_inputs_name_the_field_and_the_expectation(
+    data: dict, field: str, expected: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         Config.from_dict(data)
     message = str(info.value)

@@ -79,8 +79,9 @@ def test_shuffle_is_deterministic_under_seed() -> None:
 
 def test_dict_and_tuple_inputs_collate_per_element() -> None:
     ids_ = np.arange(12).reshape(6, 2)
-    loader = DataLoader.from_arrays({"input_ids": ids_, "mask": ids_ > 3}, np.arange(6),
-                                    batch_size=4)
+    loader = DataLoader.from_arrays(
+        {"input_ids": ids_, "mask": ids_ > 3}, np.arange(6), batch_size=4
+    )
     (first, labels), (second, _) = list(loader)
     assert set(first) == {"input_ids", "mask"}
     np.testing.assert_array_equal(first["input_ids"], ids_[:4])
@@ -100,8 +101,11 @@ def test_non_numeric_labels_stay_a_list() -> None:
 
 def test_mismatched_samples_name_index_and_shapes() -> None:
     data = [(np.zeros(3), 0), (np.zeros(3), 0), (np.zeros(4), 1)]
-    with pytest.raises(DataError, match=r"sample 2 does not match sample 0 at inputs: "
-                                        r"shape \(4,\) vs shape \(3,\)"):
+    with pytest.raises(
+        DataError,
+        match=r"sample 2 does not match sample 0 at inputs: "
+        r"shape \(4,\) vs shape \(3,\)",
+    ):
         list(DataLoader(data, batch_size=3))
     keyed = [({"a": np.zeros(1)}, 0), ({"b": np.zeros(1)}, 0)]
     with pytest.raises(DataError, match=r"sample 1 .*\['b'\] vs .*\['a'\]"):
@@ -166,8 +170,14 @@ def test_dummy_is_deterministic_and_in_range() -> None:
 
 
 def test_dummy_v2() -> None:
-    ds = DummyV2(input_shape=[4, 4], label_shape=[1], low=[0.0, 0.0], high=[1.0, 10.0],
-                 dtype=["float32", "int64"], length=6)
+    ds = DummyV2(
+        input_shape=[4, 4],
+        label_shape=[1],
+        low=[0.0, 0.0],
+        high=[1.0, 10.0],
+        dtype=["float32", "int64"],
+        length=6,
+    )
     assert len(ds) == 6
     x, y = ds[5]
     assert x.shape == (4, 4) and y.shape == (1,) and y.dtype == np.int64
@@ -234,16 +244,24 @@ def test_crop_normalize_and_friends() -> None:
     assert flat.shape == (6,)
 
 
-def _cfg(dataset: Any, transform: tuple = (), batch_size: int = 4,
-         last_batch: str = "rollover") -> Any:
-    return types.SimpleNamespace(batch_size=batch_size, last_batch=last_batch, shuffle=False,
-                                 dataset=dataset, transform=transform)
+def _cfg(
+    dataset: Any, transform: tuple = (), batch_size: int = 4, last_batch: str = "rollover"
+) -> Any:
+    return types.SimpleNamespace(
+        batch_size=batch_size,
+        last_batch=last_batch,
+        shuffle=False,
+        dataset=dataset,
+        transform=transform,
+    )
 
 
 def test_build_dataloader_through_the_plugin_manager() -> None:
     pm = get_plugin_manager()
-    cfg = _cfg(("dummy", {"shape": [10, 4, 4, 3], "low": 0, "high": 255, "dtype": "uint8"}),
-               (("Rescale", {}), ("Transpose", {"perm": [2, 0, 1]})))
+    cfg = _cfg(
+        ("dummy", {"shape": [10, 4, 4, 3], "low": 0, "high": 255, "dtype": "uint8"}),
+        (("Rescale", {}), ("Transpose", {"perm": [2, 0, 1]})),
+    )
     loader = build_dataloader(cfg, pm)
     batches = list(loader)
     assert len(batches) == 2 and loader.last_batch == "rollover"
@@ -284,8 +302,10 @@ def test_fingerprint() -> None:
     fa = fingerprint(a)
     assert fa == fingerprint(counting(batch_size=4, last_batch="rollover"))
     assert fa.startswith("2-") and fa != fingerprint(b)
-    assert fingerprint(DataLoader.from_arrays(np.arange(1, 11), batch_size=4,
-                                              last_batch="rollover")) != fa
+    assert (
+        fingerprint(DataLoader.from_arrays(np.arange(1, 11), batch_size=4, last_batch="rollover"))
+        != fa
+    )
     list(a)  # leaves 8, 9 to roll over; fingerprinting must not touch that state
     assert fingerprint(a) == "3-" + fa[2:] and len(a) == 3
     foreign = [(np.zeros((2, 2)), np.array([0, 1])), (np.ones((2, 2)), np.array([1, 0]))]

@@ -23,9 +23,13 @@ from lpot_core.metrics import (
 )
 from lpot_core.plugins import get_plugin_manager, metrics
 
-LOGITS = np.array([[0.1, 0.5, 0.4],    # label 2 ranks 2nd
-                   [0.3, 0.3, 0.4],    # label 1 ties with class 0, which ranks first: 3rd
-                   [0.9, 0.05, 0.05]])  # label 0 ranks 1st
+LOGITS = np.array(
+    [
+        [0.1, 0.5, 0.4],  # label 2 ranks 2nd
+        [0.3, 0.3, 0.4],  # label 1 ties with class 0, which ranks first: 3rd
+        [0.9, 0.05, 0.05],
+    ]
+)  # label 0 ranks 1st
 LABELS = np.array([2, 1, 0])
 
 
@@ -145,7 +149,7 @@ def test_mcc_binary_multiclass_and_degenerate() -> None:
     p = np.where(rng.random(300) < 0.6, lab, rng.integers(0, 4, 300))
     m.reset()
     for start in range(0, 300, 64):
-        m.update(p[start:start + 64], lab[start:start + 64])
+        m.update(p[start : start + 64], lab[start : start + 64])
     assert m.result() == pytest.approx(_mcc_reference(p, lab, 4))
     m.reset()
     m.update(np.zeros(5, dtype=int), [0, 1, 0, 1, 1])  # constant predictions

@@ -42,14 +42,20 @@ def test_duplicate_names_name_both_plugins():
 
     pm = plugins.get_plugin_manager()
     pm.register(Intruder(), name="intruder")
-    with pytest.raises(PluginError, match="'basic' is registered by both plugin "
-                                          "'core-strategies' and plugin 'intruder'"):
+    with pytest.raises(
+        PluginError,
+        match="'basic' is registered by both plugin 'core-strategies' and plugin 'intruder'",
+    ):
         plugins.strategies(pm)
 
 
 def test_third_party_plugin_is_listed_by_lpot_plugins():
-    out = subprocess.run([sys.executable, "-m", "lpot_core.cli", "plugins", "--json"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "lpot_core.cli", "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     data = json.loads(out)
     example = next(p for p in data["plugins"] if p["name"] == "example")
     assert example["distribution"] == "lpot-example-plugin" and example["version"] == "0.3.1"
@@ -60,15 +66,17 @@ def test_third_party_plugin_is_listed_by_lpot_plugins():
 
 def test_third_party_strategy_and_metric_used_by_name_from_yaml(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
-    cfg = tuning_config(tmp_path, strategy={"name": "last-first"},
-                        accuracy_criterion={"absolute": 0.01})
+    cfg = tuning_config(
+        tmp_path, strategy={"name": "last-first"}, accuracy_criterion={"absolute": 0.01}
+    )
     cfg["evaluation"]["accuracy"] = {"metric": {"error_rate": {}}}
     conf = tmp_path / "conf.yaml"
     import yaml
 
     conf.write_text(yaml.safe_dump(cfg))
-    result = quantize(model, str(conf), calib_dataloader=calib, eval_dataloader=evalset,
-                      plugin_manager=pm)
+    result = quantize(
+        model, str(conf), calib_dataloader=calib, eval_dataloader=evalset, plugin_manager=pm
+    )
     # error_rate is lower-is-better: the criterion follows the metric
     assert result.baseline.accuracy == 0.0
     assert result.met_goal and result.best.accuracy <= 0.01

@@ -18,8 +18,12 @@ SCRIPT = HERE / "_tune_in_subprocess.py"
 
 def run(workspace: Path, log: Path, pause: float, strategy: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(HERE))
-    return subprocess.Popen([sys.executable, str(SCRIPT), str(workspace), str(log),
-                             str(pause), strategy], stdout=subprocess.PIPE, env=env, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(workspace), str(log), str(pause), strategy],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
 
 
 def evaluations(log: Path) -> int:

@@ -20,8 +20,14 @@ def is_quantized(model: NumpyModel) -> bool:
 
 def test_basic_meets_goal_by_falling_back_the_two_sensitive_layers(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
-    result = quantize(model, tuning_config(tmp_path), calib_dataloader=calib,
-                      eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm)
+    result = quantize(
+        model,
+        tuning_config(tmp_path),
+        calib_dataloader=calib,
+        eval_dataloader=evalset,
+        metric={"topk": 1},
+        plugin_manager=pm,
+    )
     assert result.met_goal and result.stop_reason == "goal_met"
     assert result.baseline.accuracy == 1.0
     assert result.best.accuracy >= 0.99
@@ -42,20 +48,31 @@ def test_basic_meets_goal_by_falling_back_the_two_sensitive_layers(pm, sensitive
 def test_users_model_is_never_mutated(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
     before = [layer.weight.copy() for layer in model.layers]
-    quantize(model, tuning_config(tmp_path), calib_dataloader=calib, eval_dataloader=evalset,
-             metric={"topk": 1}, plugin_manager=pm)
+    quantize(
+        model,
+        tuning_config(tmp_path),
+        calib_dataloader=calib,
+        eval_dataloader=evalset,
+        metric={"topk": 1},
+        plugin_manager=pm,
+    )
     assert all(np.array_equal(a, la.weight) for a, la in zip(before, model.layers, strict=True))
     assert not is_quantized(model)
 
 
 def test_goal_never_met_returns_best_so_far_and_saves_it(pm, sensitive, tmp_path):
-    model, calib, evalset = sensitive
+    model, calib, _evalset = sensitive
 
     def eval_func(m: NumpyModel) -> float:  # every quantized model misses the goal
         return 0.9 if is_quantized(m) else 1.0
 
-    result = quantize(model, tuning_config(tmp_path, exit_policy={"max_trials": 6}),
-                      calib_dataloader=calib, eval_func=eval_func, plugin_manager=pm)
+    result = quantize(
+        model,
+        tuning_config(tmp_path, exit_policy={"max_trials": 6}),
+        calib_dataloader=calib,
+        eval_func=eval_func,
+        plugin_manager=pm,
+    )
     assert result is not None and not result.met_goal
     assert result.stop_reason == "max_trials" and len(result.trials) == 6
     assert result.model is not None and result.model_path.is_file()
@@ -71,9 +88,13 @@ def test_timeout_is_honoured_within_a_second(pm, sensitive, tmp_path):
         return 0.5 if is_quantized(m) else 1.0
 
     start = time.monotonic()
-    result = quantize(model, tuning_config(tmp_path, exit_policy={"timeout": 1.5,
-                                                                  "max_trials": 1000}),
-                      calib_dataloader=calib, eval_func=slow_eval, plugin_manager=pm)
+    result = quantize(
+        model,
+        tuning_config(tmp_path, exit_policy={"timeout": 1.5, "max_trials": 1000}),
+        calib_dataloader=calib,
+        eval_func=slow_eval,
+        plugin_manager=pm,
+    )
     elapsed = time.monotonic() - start
     assert result.stop_reason == "timeout" and not result.met_goal
     assert 1.5 <= elapsed < 2.5, elapsed
@@ -81,11 +102,16 @@ def test_timeout_is_honoured_within_a_second(pm, sensitive, tmp_path):
 
 def test_timeout_keeps_tuning_for_a_better_objective(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
-    result = quantize(model, tuning_config(tmp_path, exit_policy={"timeout": 3,
-                                                                  "max_trials": 40},
-                                           objective="modelsize"),
-                      calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1},
-                      plugin_manager=pm)
+    result = quantize(
+        model,
+        tuning_config(
+            tmp_path, exit_policy={"timeout": 3, "max_trials": 40}, objective="modelsize"
+        ),
+        calib_dataloader=calib,
+        eval_dataloader=evalset,
+        metric={"topk": 1},
+        plugin_manager=pm,
+    )
     met = [t for t in result.trials if t.met_goal]
     assert result.met_goal and len(result.trials) > 1
     assert result.best.objective == min(t.objective for t in met)
@@ -94,14 +120,24 @@ def test_timeout_keeps_tuning_for_a_better_objective(pm, sensitive, tmp_path):
 def test_zero_baseline_with_relative_criterion_is_a_clear_error(pm, sensitive, tmp_path):
     model, calib, _ = sensitive
     with pytest.raises(BaselineError, match="baseline accuracy is 0.*absolute"):
-        quantize(model, tuning_config(tmp_path), calib_dataloader=calib,
-                 eval_func=lambda m: 0.0, plugin_manager=pm)
+        quantize(
+            model,
+            tuning_config(tmp_path),
+            calib_dataloader=calib,
+            eval_func=lambda m: 0.0,
+            plugin_manager=pm,
+        )
 
 
 def test_absolute_criterion_accepts_zero_baseline(pm, sensitive, tmp_path):
     model, calib, _ = sensitive
-    result = quantize(model, tuning_config(tmp_path, accuracy_criterion={"absolute": 0.1}),
-                      calib_dataloader=calib, eval_func=lambda m: 0.0, plugin_manager=pm)
+    result = quantize(
+        model,
+        tuning_config(tmp_path, accuracy_criterion={"absolute": 0.1}),
+        calib_dataloader=calib,
+        eval_func=lambda m: 0.0,
+        plugin_manager=pm,
+    )
     assert result.met_goal and len(result.trials) == 1
 
 
@@ -113,8 +149,7 @@ def test_lower_is_better_metric_flips_the_criterion(pm, sensitive, tmp_path):
     def mse(m: NumpyModel) -> float:  # an error: lower is better
         return float(np.mean((m(x) - ref) ** 2)) + 1.0
 
-    cfg = tuning_config(tmp_path, accuracy_criterion={"relative": 0.01,
-                                                      "higher_is_better": False})
+    cfg = tuning_config(tmp_path, accuracy_criterion={"relative": 0.01, "higher_is_better": False})
     result = quantize(model, cfg, calib_dataloader=calib, eval_func=mse, plugin_manager=pm)
     assert result.met_goal
     assert result.best.accuracy <= 1.01 * result.baseline.accuracy
@@ -131,14 +166,19 @@ def test_errors_from_the_users_eval_code_surface_and_history_survives(pm, sensit
         return 0.5 if is_quantized(m) else 1.0
 
     with pytest.raises(ZeroDivisionError, match="bug in user code"):
-        quantize(model, tuning_config(tmp_path), calib_dataloader=calib, eval_func=broken,
-                 plugin_manager=pm)
+        quantize(
+            model,
+            tuning_config(tmp_path),
+            calib_dataloader=calib,
+            eval_func=broken,
+            plugin_manager=pm,
+        )
     lines = (tmp_path / "history.jsonl").read_text().splitlines()
     assert len(lines) == 1 + 2  # header, baseline, first trial
 
 
 def test_ctrl_c_returns_a_resumable_result(pm, sensitive, tmp_path):
-    model, calib, evalset = sensitive
+    model, calib, _evalset = sensitive
     calls = []
 
     def interrupted(m: NumpyModel) -> float:
@@ -147,37 +187,49 @@ def test_ctrl_c_returns_a_resumable_result(pm, sensitive, tmp_path):
             raise KeyboardInterrupt
         return 0.5 if is_quantized(m) else 1.0
 
-    result = quantize(model, tuning_config(tmp_path), calib_dataloader=calib,
-                      eval_func=interrupted, plugin_manager=pm)
+    result = quantize(
+        model,
+        tuning_config(tmp_path),
+        calib_dataloader=calib,
+        eval_func=interrupted,
+        plugin_manager=pm,
+    )
     assert result.stop_reason == "interrupted" and len(result.trials) == 2
     assert result.model_path.is_file()  # best so far is saved
 
     calls.clear()
-    again = quantize(model, tuning_config(tmp_path, exit_policy={"max_trials": 5}),
-                     calib_dataloader=calib, eval_func=interrupted, plugin_manager=pm)
+    again = quantize(
+        model,
+        tuning_config(tmp_path, exit_policy={"max_trials": 5}),
+        calib_dataloader=calib,
+        eval_func=interrupted,
+        plugin_manager=pm,
+    )
     assert [t.replayed for t in again.trials[:2]] == [True, True]
     assert len(calls) == 3  # baseline and two trials replayed; three new trials evaluated
 
 
 def test_changed_config_starts_fresh_and_keeps_old_history(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
-    kw = dict(calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1},
-              plugin_manager=pm)
+    kw = dict(
+        calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
+    )
     quantize(model, tuning_config(tmp_path), **kw)
-    second = quantize(model, tuning_config(tmp_path, accuracy_criterion={"relative": 0.02}),
-                      **kw)
+    second = quantize(model, tuning_config(tmp_path, accuracy_criterion={"relative": 0.02}), **kw)
     assert not any(t.replayed for t in second.trials)
     assert len(list(tmp_path.glob("history-*.jsonl"))) == 1
 
 
 def test_another_strategy_reuses_recorded_trials(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
-    kw = dict(calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1},
-              plugin_manager=pm)
+    kw = dict(
+        calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
+    )
     first = quantize(model, tuning_config(tmp_path), **kw)
     NumpyAdaptor.reset_counts()
-    second = quantize(model, tuning_config(tmp_path, strategy={"name": "random"},
-                                           random_seed=3), **kw)
+    second = quantize(
+        model, tuning_config(tmp_path, strategy={"name": "random"}, random_seed=3), **kw
+    )
     assert second.trials[0].replayed  # the default config was evaluated by `basic`
     assert second.trials[0].accuracy == first.trials[0].accuracy
     assert NumpyAdaptor.counts["evaluate"] == sum(not t.replayed for t in second.trials)
@@ -186,12 +238,15 @@ def test_another_strategy_reuses_recorded_trials(pm, sensitive, tmp_path):
 
 def test_explicit_resume_from_a_foreign_history_is_refused(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
-    kw = dict(calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1},
-              plugin_manager=pm)
+    kw = dict(
+        calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
+    )
     quantize(model, tuning_config(tmp_path / "a"), **kw)
-    cfg = tuning_config(tmp_path / "b", accuracy_criterion={"absolute": 0.5},
-                        workspace={"path": str(tmp_path / "b"),
-                                   "resume": str(tmp_path / "a" / "history.jsonl")})
+    cfg = tuning_config(
+        tmp_path / "b",
+        accuracy_criterion={"absolute": 0.5},
+        workspace={"path": str(tmp_path / "b"), "resume": str(tmp_path / "a" / "history.jsonl")},
+    )
     with pytest.raises(Exception, match="cannot resume .*different config"):
         quantize(model, cfg, **kw)
 
@@ -204,15 +259,24 @@ def test_missing_evaluation_is_a_config_error(pm, sensitive, tmp_path):
 
 def test_model_no_backend_accepts_names_installed_ones(pm, tmp_path):
     with pytest.raises(AdaptorNotFoundError, match="installed frameworks: .*numpy.*lpot-onnx"):
-        quantize(object(), {"tuning": {"workspace": {"path": str(tmp_path)}}},
-                 eval_func=lambda m: 1.0, plugin_manager=pm)
+        quantize(
+            object(),
+            {"tuning": {"workspace": {"path": str(tmp_path)}}},
+            eval_func=lambda m: 1.0,
+            plugin_manager=pm,
+        )
 
 
 def test_unknown_framework_names_the_package_to_install(pm, sensitive, tmp_path):
     model, calib, _ = sensitive
     with pytest.raises(AdaptorNotFoundError, match="pip install lpot-mxnet"):
-        quantize(model, {"model": {"framework": "mxnet"}}, calib_dataloader=calib,
-                 eval_func=lambda m: 1.0, plugin_manager=pm)
+        quantize(
+            model,
+            {"model": {"framework": "mxnet"}},
+            calib_dataloader=calib,
+            eval_func=lambda m: 1.0,
+            plugin_manager=pm,
+        )
 
 
 def test_lpot_style_quantization_object(pm, sensitive, tmp_path):
@@ -228,6 +292,12 @@ def test_sampling_sizes_calibrate_once_each(pm, sensitive, tmp_path):
     cfg = tuning_config(tmp_path, exit_policy={"max_trials": 30})
     cfg["quantization"]["calibration"]["sampling_size"] = [64, 128]
     cfg["tuning"]["accuracy_criterion"] = {"absolute": 0.0}  # unreachable: walk the space
-    quantize(model, cfg, calib_dataloader=calib, eval_dataloader=evalset,
-             metric={"topk": 1}, plugin_manager=pm)
+    quantize(
+        model,
+        cfg,
+        calib_dataloader=calib,
+        eval_dataloader=evalset,
+        metric={"topk": 1},
+        plugin_manager=pm,
+    )
     assert NumpyAdaptor.counts["calibrate"] == 2
