@@ -21,8 +21,33 @@ PLUGIN_FIXTURE = "tests/fixtures/lpot_example_plugin"
 ENV = {"LPOT_CACHE": os.environ.get("LPOT_CACHE", os.path.expanduser("~/.cache/lpot"))}
 
 
+ZOO_ENV = {**ENV, "PYTHONPATH": "examples"}
+#: what the zoo's text model needs besides torch (the tokenizer of MiniLM)
+TEXT = ("transformers==5.*", "tokenizers")
+
+
 def _pytest(session: nox.Session, *paths: str) -> None:
     session.run("pytest", "-q", "-p", "no:cacheprovider", *paths, *session.posargs, env=ENV)
+
+
+def _fashion_mnist(session: nox.Session) -> None:
+    """The official Fashion-MNIST split is a Debian package; install it when we can."""
+    if os.path.isdir("/usr/share/datasets/fashion-mnist") or os.environ.get(
+        "LPOT_FASHION_MNIST_DIR"
+    ):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "dataset-fashion-mnist", external=True)
+    else:
+        session.warn("Fashion-MNIST missing: `apt-get install dataset-fashion-mnist` as root")
+
+
+def _prepare(session: nox.Session, *groups: str) -> None:
+    """Fetch and build the zoo assets the tests use (cached in $LPOT_CACHE)."""
+    if "fashion" in groups:
+        _fashion_mnist(session)
+    session.run("python", "-m", "zoo.prepare", *groups, env=ZOO_ENV)
 
 
 @nox.session(python=PYTHON)
@@ -53,17 +78,17 @@ def core_numpy1(session: nox.Session) -> None:
 def onnx(session: nox.Session) -> None:
     """The ONNX Runtime backend on real models (torch only exports the zoo models)."""
     session.install(TORCH)
-    session.install(".", "./plugins/lpot_onnx", "pytest", "pillow")
-    session.run("python", "examples/zoo/prepare.py", "--for", "onnx", env=ENV)
-    _pytest(session, "tests/onnx")
+    session.install(".", "./plugins/lpot_onnx", "pytest", "pillow", *TEXT)
+    _prepare(session, "mnist", "imagenet", "fashion", "spam")
+    _pytest(session, "tests/zoo", "tests/onnx")
 
 
 @nox.session(python=PYTHON)
 def torch(session: nox.Session) -> None:
     """The PyTorch (PT2E/torchao) backend on real models."""
     session.install(TORCH)
-    session.install(TORCHAO, ".", "./plugins/lpot_torch", "pytest", "pillow")
-    session.run("python", "examples/zoo/prepare.py", "--for", "torch", env=ENV)
+    session.install(TORCHAO, ".", "./plugins/lpot_torch", "pytest", "pillow", *TEXT)
+    _prepare(session, "mnist", "imagenet", "fashion", "spam")
     _pytest(session, "tests/torch")
 
 
@@ -71,7 +96,7 @@ def torch(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The README's main job: tune the pretrained MNIST CNN (ONNX) on real digits."""
     session.install(TORCH)
-    session.install(".", "./plugins/lpot_onnx", "pillow")
+    session.install(".", "./plugins/lpot_onnx")
     session.run("python", "examples/onnx/mnist/prepare.py", env=ENV)
     session.run("lpot", "quantize", "examples/onnx/mnist/conf.yaml", env=ENV)
     session.run("lpot", "benchmark", "examples/onnx/mnist/conf.yaml", env=ENV)
