@@ -21,6 +21,7 @@ observed points, attempt). Trials in ``context.history`` warm-start the model.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -36,13 +37,18 @@ log = logging.getLogger(__name__)
 
 SIZE_LABEL = "__sampling_size__"
 RETRIES = 5  # fresh suggestions before perturbing a repeated one
+#: hyperopt's suggestion cost grows with the number of dimensions (about 9 s a trial with
+#: 500 ops each on its own here); beyond this many ops, neighbouring ops share a dimension.
+MAX_DIMS = 48
 NEIGHBOUR_TRIES = 200
 
 
 class TPEStrategy(Strategy):
     """hyperopt TPE in ask/tell form; the default config is proposed first.
 
-    Params: ``n_startup_jobs`` (random points before TPE models the loss; default
+    Params: ``max_dims`` (ops beyond this count are tuned in contiguous groups of
+    neighbouring ops; default 48), ``n_startup_jobs`` (random points before TPE models
+    the loss; default
     ``min(10, max(2, max_trials // 5))``), ``n_ei_candidates`` (default 24),
     ``gamma`` (default 0.25), ``fallback_prior`` (default 0.5).
     """
@@ -56,22 +62,25 @@ class TPEStrategy(Strategy):
         prior = float(params.get("fallback_prior", 0.5))
         self.sizes = list(space.sampling_sizes)
         self.quantized = {op: [c for c in cs if not c.is_fp32] for op, cs in space.choices.items()}
+        self.groups = _groups(space.tunable_ops, int(params.get("max_dims", MAX_DIMS)))
         expr: dict[str, Any] = {}
-        for op in space.tunable_ops:
-            if space.can_fallback(op) and self.quantized[op]:
-                expr[f"{op}|fp32"] = hp.pchoice(f"{op}|fp32", [(1 - prior, 0), (prior, 1)])
-            if len(self.quantized[op]) > 1:
-                expr[f"{op}|q"] = hp.choice(f"{op}|q", list(range(len(self.quantized[op]))))
+        for group, ops in self.groups.items():
+            if any(space.can_fallback(op) and self.quantized[op] for op in ops):
+                expr[f"{group}|fp32"] = hp.pchoice(f"{group}|fp32", [(1 - prior, 0), (prior, 1)])
+            n_q = max(len(self.quantized[op]) for op in ops)
+            if n_q > 1:
+                expr[f"{group}|q"] = hp.choice(f"{group}|q", list(range(n_q)))
         if len(self.sizes) > 1:
             expr[SIZE_LABEL] = hp.choice(SIZE_LABEL, list(range(len(self.sizes))))
         self.labels = list(expr)
+        self.group_of = {op: group for group, ops in self.groups.items() for op in ops}
         self.n_opts = {
             label: (
                 len(self.sizes)
                 if label == SIZE_LABEL
                 else 2
                 if label.endswith("|fp32")
-                else len(self.quantized[label.rpartition("|")[0]])
+                else max(len(self.quantized[op]) for op in self.groups[label.rpartition("|")[0]])
             )
             for label in self.labels
         }
@@ -96,22 +105,26 @@ class TPEStrategy(Strategy):
             if label == SIZE_LABEL:
                 vals[label] = self.sizes.index(cfg.sampling_size)
                 continue
-            op, _, kind = label.rpartition("|")
-            choice = cfg.ops[op]
-            if kind == "fp32":
-                vals[label] = int(choice.is_fp32)
+            group, _, kind = label.rpartition("|")
+            ops = self.groups[group]
+            if kind == "fp32":  # a group is FP32 when most of its ops are
+                vals[label] = int(2 * sum(cfg.ops[op].is_fp32 for op in ops) > len(ops))
             else:
-                vals[label] = 0 if choice.is_fp32 else self.quantized[op].index(choice)
+                quantized = [op for op in ops if not cfg.ops[op].is_fp32]
+                first = quantized[0] if quantized else None
+                vals[label] = self.quantized[first].index(cfg.ops[first]) if first else 0
         return vals
 
     def decode(self, vals: dict[str, int]) -> TuneConfig:
         """The config for hyperopt values; ops with one choice take it."""
         ops = {}
         for op, choices in self.space.choices.items():
-            if vals.get(f"{op}|fp32", 0) or not self.quantized[op]:
+            group = self.group_of.get(op, op)
+            if vals.get(f"{group}|fp32", 0) or not self.quantized[op]:
                 ops[op] = FP32 if self.space.can_fallback(op) else choices[0]
             else:
-                ops[op] = self.quantized[op][int(vals.get(f"{op}|q", 0))]
+                index = min(int(vals.get(f"{group}|q", 0)), len(self.quantized[op]) - 1)
+                ops[op] = self.quantized[op][index]
         size = self.sizes[int(vals.get(SIZE_LABEL, 0))]
         return TuneConfig(ops, size, self.space.approach)
 
@@ -213,3 +226,11 @@ class TPEStrategy(Strategy):
                 return cfg
         log.debug("tpe: no unseen config found after %d perturbations", NEIGHBOUR_TRIES)
         return None
+
+
+def _groups(ops: list[str], max_dims: int) -> dict[str, list[str]]:
+    """Each op its own dimension, or ``max_dims`` contiguous groups of ops in graph order."""
+    if len(ops) <= max_dims:
+        return {op: [op] for op in ops}
+    bounds = np.linspace(0, len(ops), max_dims + 1).astype(int)
+    return {f"ops[{a}:{b}]": ops[a:b] for a, b in itertools.pairwise(bounds) if b > a}
