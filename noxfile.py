@@ -61,7 +61,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def core(session: nox.Session) -> None:
     """lpot-core alone (numpy 2.x, no deep-learning framework) + a third-party plugin."""
-    session.install(".", "pytest")
+    session.install(".", "pytest", "pillow")
     session.install(PLUGIN_FIXTURE)
     _pytest(session, "tests/core")
 
@@ -69,7 +69,8 @@ def core(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def core_numpy1(session: nox.Session) -> None:
     """lpot-core with numpy 1.23.5, the version the MXNet backend is stuck on."""
-    session.install(".", "pytest", "numpy==1.23.5")
+    session.install(".", "pytest", "pillow", "numpy==1.23.5")
+    session.install(PLUGIN_FIXTURE)
     session.run("python", "-c", "import numpy; assert numpy.__version__ == '1.23.5'")
     _pytest(session, "tests/core")
 
