@@ -310,6 +310,15 @@ class Tuner:
     def _approaches(self) -> list[str]:
         wanted = self.config.quantization.approaches
         supported = [a for a in wanted if a in self.adaptor.approaches]
+        if not supported and len(self.adaptor.approaches) == 1:
+            # LPOT's framework names imply the approach (onnxrt_integerops is dynamic).
+            log.warning(
+                "%s does %s quantization only; using it instead of %s",
+                self.adaptor.framework,
+                self.adaptor.approaches[0],
+                ", ".join(wanted),
+            )
+            supported = list(self.adaptor.approaches)
         if not supported:
             raise ConfigError(
                 f"quantization.approach: {self.adaptor.framework} supports "
