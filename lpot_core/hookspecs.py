@@ -2,7 +2,9 @@
 
 Registration hooks receive a ``register`` callback (one plugin may register many
 things); lpot calls them once per plugin manager, through the typed accessors in
-:mod:`lpot_core.plugins`. Observer hooks are called by the tuner as events happen;
+:mod:`lpot_core.plugins`. Factories named in YAML are called with the YAML value:
+a mapping as keyword arguments, a scalar as the one positional argument, and
+nothing for ``{}``/null (``metric: {topk: 1}`` calls ``factory(1)``). Observer hooks are called by the tuner as events happen;
 their return values are ignored.
 """
 
@@ -44,21 +46,21 @@ def lpot_register_strategies(register: Register) -> None:
 
 @hookspec
 def lpot_register_metrics(register: Register) -> None:
-    """Register metrics: ``register(name, factory)``; ``factory(**params)`` returns a
+    """Register metrics: ``register(name, factory)``; ``factory(...)`` returns a
     :class:`lpot_core.metrics.Metric`. Called by :func:`lpot_core.plugins.metrics`."""
 
 
 @hookspec
 def lpot_register_dataloaders(register: Register) -> None:
     """Register datasets usable from YAML: ``register(name, factory)``;
-    ``factory(**params)`` returns a sized, indexable dataset of ``(inputs, label)``.
+    ``factory(...)`` returns a sized, indexable dataset of ``(inputs, label)``.
     Called by :func:`lpot_core.plugins.datasets`."""
 
 
 @hookspec
 def lpot_register_transforms(register: Register) -> None:
     """Register per-sample transforms usable from YAML: ``register(name, factory)``;
-    ``factory(**params)`` returns ``callable((inputs, label)) -> (inputs, label)``.
+    ``factory(...)`` returns ``callable((inputs, label)) -> (inputs, label)``.
     Called by :func:`lpot_core.plugins.transforms`."""
 
 

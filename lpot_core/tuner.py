@@ -24,6 +24,7 @@ from lpot_core.errors import ConfigError, LpotError, ModelError
 from lpot_core.history import FILENAME, History
 from lpot_core.objective import Objective
 from lpot_core.progress import Progress
+from lpot_core.registry import lookup
 from lpot_core.result import Trial, TuningResult
 from lpot_core.space import OpSpec, TuneConfig, TuningSpace
 from lpot_core.strategy import StrategyContext
@@ -295,17 +296,9 @@ class Tuner:
     # -- setup helpers ---------------------------------------------------------
     def _strategy_class(self) -> type:
         name = self.config.tuning.strategy.name
-        available = plugins.strategies(self.pm)
-        if name not in available:
-            import difflib
-
-            near = difflib.get_close_matches(name, list(available), n=1)
-            raise ConfigError(
-                f"tuning.strategy.name: unknown strategy {name!r}"
-                f"{f' (did you mean {near[0]!r}?)' if near else ''}; "
-                f"installed: {', '.join(sorted(available))}"
-            )
-        return available[name]
+        return lookup(
+            plugins.strategies(self.pm), name, kind="strategy", where="tuning.strategy.name"
+        )
 
     def _approaches(self) -> list[str]:
         wanted = self.config.quantization.approaches

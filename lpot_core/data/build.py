@@ -9,9 +9,9 @@ import pluggy
 from lpot_core import plugins
 from lpot_core.data.dataloader import DataLoader
 from lpot_core.data.datasets import TransformedDataset
-from lpot_core.data.factory import instantiate, lookup
 from lpot_core.data.transforms import Compose
 from lpot_core.errors import ConfigError
+from lpot_core.registry import instantiate, lookup
 
 if TYPE_CHECKING:  # config.py is only needed for the type; duck typing at run time
     from lpot_core.config import DataLoaderConfig

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lpot_core.data.factory import instantiate, lookup
 from lpot_core.errors import PluginError
 from lpot_core.metrics.base import Metric
+from lpot_core.registry import instantiate, lookup
 
 
 def build_metric(
