@@ -4,8 +4,9 @@ Registration hooks receive a ``register`` callback (one plugin may register many
 things); lpot calls them once per plugin manager, through the typed accessors in
 :mod:`lpot_core.plugins`. Factories named in YAML are called with the YAML value:
 a mapping as keyword arguments, a scalar as the one positional argument, and
-nothing for ``{}``/null (``metric: {topk: 1}`` calls ``factory(1)``). Observer hooks are called by the tuner as events happen;
-their return values are ignored.
+nothing for ``{}``/null (``metric: {topk: 1}`` calls ``factory(1)``).
+Observer hooks are called by the tuner as events happen; their return values are
+ignored.
 """
 
 from __future__ import annotations
