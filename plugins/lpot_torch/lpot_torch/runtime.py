@@ -1,0 +1,89 @@
+"""Running models fast: lowering a quantized graph to oneDNN INT8 kernels, and compiling.
+
+An unlowered reference graph runs quantize/dequantize in fp32 and is ~3x slower than
+FP32 (DESIGN §6). :func:`lower` swaps in oneDNN INT8 ops without code generation (about a
+second; exact same numbers as the reference graph); :func:`compile_module` runs inductor
+with freezing (tens of seconds; the fastest form, used for latency).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import torch
+from torch.fx import GraphModule
+
+from lpot_torch.capture import export
+from lpot_torch.inputs import CallArgs
+
+log = logging.getLogger(__name__)
+aten = torch.ops.aten
+
+
+def _cia_decompositions() -> dict[Any, Any]:
+    """Only composite-implicit decompositions: keep aten ops the fusion patterns match."""
+    table = torch.export.default_decompositions()
+    for op in list(table.keys()):
+        if not torch._export.utils._is_cia_op(op):
+            del table[op]
+    return table
+
+
+def lower(reference: GraphModule, example: CallArgs) -> GraphModule:
+    """A GraphModule running ``reference`` with oneDNN INT8 kernels, batch size dynamic.
+
+    torchao's ``lower_pt2e_quantized_to_x86`` does the same but exports with a static batch
+    and leaves ``view`` ops that fail on the channels-last outputs of the fused kernels.
+    """
+    from torch._inductor.constant_folding import constant_fold
+    from torch._inductor.fx_passes.freezing_patterns import freezing_passes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lowered = export(reference, example).run_decompositions(_cia_decompositions()).module()
+        graph = lowered.graph
+        for node in list(graph.nodes):
+            if node.target == aten.t.default:  # the pattern matcher expects permute
+                with graph.inserting_before(node):
+                    perm = graph.call_function(aten.permute.default, (node.args[0], [1, 0]))
+                node.replace_all_uses_with(perm)
+                graph.erase_node(node)
+        lowered.recompile()
+        with torch.no_grad():
+            freezing_passes(lowered, tuple(example[0]) + tuple(example[1].values()))
+            constant_fold(lowered)
+        for node in graph.nodes:
+            if node.target == aten.view.default:  # oneDNN outputs may be channels-last
+                node.target = aten.reshape.default
+        lowered.recompile()
+    return lowered
+
+
+class Compiled(torch.nn.Module):
+    """``torch.compile`` with inductor freezing (weights become constants: prepacked INT8 or
+    FP32 kernels). Freezing must be on whenever inductor compiles, which happens at the
+    first call and again for each new input shape, so every call runs inside the patch
+    (``torch.compile(options={"freezing": True})`` is not enough: the INT8 graph then fails
+    to compile)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.compiled = torch.compile(module, dynamic=False)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        from torch._inductor import config
+
+        with config.patch(freezing=True):
+            return self.compiled(*args, **kwargs)
+
+
+def compile_module(module: torch.nn.Module) -> Compiled:
+    """The fastest form of ``module``: inductor-compiled with freezing (compiles lazily)."""
+    return Compiled(module)
+
+
+def run(module: Any, args: CallArgs) -> Any:
+    with torch.no_grad():
+        return module(*args[0], **args[1])
