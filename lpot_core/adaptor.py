@@ -24,7 +24,7 @@ import hashlib
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -108,15 +108,11 @@ class Adaptor(ABC):
         return {}
 
     def latency(self, model: Any, inputs: Any, warmup: int, iterations: int) -> list[float]:
-        """Seconds per forward of ``model`` on ``inputs``, ``iterations`` times after ``warmup``."""
-        for _ in range(warmup):
-            self.predict(model, inputs)
-        times = []
-        for _ in range(iterations):
-            start = time.perf_counter()
-            self.predict(model, inputs)
-            times.append(time.perf_counter() - start)
-        return times
+        """Seconds per forward of ``model`` on ``inputs``, ``iterations`` times after ``warmup``.
+
+        Backends override this to time only the model's own forward (a prepared session,
+        a compiled module), using :func:`time_calls`."""
+        return time_calls(lambda: self.predict(model, inputs), warmup, iterations)
 
     def model_size(self, model: Any) -> int:
         """Bytes the saved model takes on disk."""
@@ -127,3 +123,15 @@ class Adaptor(ABC):
     @abstractmethod
     def save(self, model: Any, path: Path) -> Path:
         """Write ``model`` next to ``path`` (the adaptor adds its suffix); return the file."""
+
+
+def time_calls(call: Callable[[], Any], warmup: int, iterations: int) -> list[float]:
+    """Seconds taken by each of ``iterations`` calls of ``call``, after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return times

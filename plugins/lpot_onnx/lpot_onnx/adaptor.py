@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from lpot_core.adaptor import Adaptor
+from lpot_core.adaptor import Adaptor, time_calls
 from lpot_core.errors import ConfigError, ModelError
 from lpot_core.space import OpCapability, TuneConfig
 
@@ -171,14 +170,7 @@ class OnnxAdaptor(Adaptor):
 
         session = self._session(model, threads)
         feeds = make_feeds(session, inputs)
-        for _ in range(warmup):
-            session.run(None, feeds)
-        times = []
-        for _ in range(iterations):
-            start = time.perf_counter()
-            session.run(None, feeds)
-            times.append(time.perf_counter() - start)
-        return times
+        return time_calls(lambda: session.run(None, feeds), warmup, iterations)
 
     def save(self, model: Any, path: Path) -> Path:
         from lpot_onnx.model import save_model
