@@ -15,6 +15,7 @@ from lpot_core import plugins
 from lpot_core.config import Config, DataLoaderConfig, load_config
 from lpot_core.errors import ConfigError, DataError
 from lpot_core.objective import Objective
+from lpot_core.paths import expand
 from lpot_core.result import TuningResult
 from lpot_core.tuner import Tuner
 
@@ -43,8 +44,10 @@ def quantize(
     pm = plugin_manager or plugins.get_plugin_manager()
     if model is None:
         if not cfg.model.path:
-            raise ConfigError("model.path: no model given; pass model= or set model.path")
-        model = os.path.expandvars(os.path.expanduser(cfg.model.path))
+            raise ConfigError(
+                "model.path: no model given; set model.path, or pass --model (CLI) or model= (Python)"
+            )
+        model = expand(cfg.model.path)
     if isinstance(model, (str, os.PathLike)) and not os.path.exists(model):
         raise ConfigError(f"model.path: no file or folder at {model}; check the path")
     framework, adaptor_cls = plugins.get_adaptor_class(pm, cfg.model.framework, model)

@@ -5,20 +5,35 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from lpot_core.errors import LpotError
+from lpot_core.errors import LpotError, TuningInterrupted
+from lpot_core.paths import expand
 
 EXIT_OK, EXIT_MISSED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lpot", description="Accuracy-driven INT8 quantization.")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
-    sub = p.add_subparsers(dest="command", required=True)
+    from lpot_core import __version__
+
+    p = argparse.ArgumentParser(
+        prog="lpot",
+        description="Accuracy-driven INT8 quantization. Exit codes: 0 goal met, 1 goal "
+        "missed (the best model is saved anyway), 2 bad input, 130 interrupted.",
+    )
+    p.add_argument("--version", action="version", version=f"lpot {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-v: debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = p.add_subparsers(dest="command")
 
     q = sub.add_parser("quantize", help="tune a model to INT8 within the accuracy criterion")
     q.add_argument("config", help="LPOT-style YAML config")
@@ -32,8 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("config", help="the YAML config used to quantize")
     b.add_argument("--model", help="FP32 model path (overrides model.path)")
     b.add_argument("--int8", help="INT8 model path (default: the one in the workspace report)")
-    b.add_argument("--iterations", type=int, help="timed forwards per model")
-    b.add_argument("--warmup", type=int, help="untimed forwards per model")
+    b.add_argument("--iterations", type=_positive, help="timed forwards per model")
+    b.add_argument("--warmup", type=_positive, help="untimed forwards per model")
 
     pl = sub.add_parser("plugins", help="list installed plugins and the hooks they provide")
     pl.add_argument("--json", action="store_true", help="machine-readable output")
@@ -42,9 +57,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lpot`` console script; returns the exit code."""
-    args = _parser().parse_args(argv)
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + 1, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    _logging(args.verbose, args.quiet)
     try:
         return {"quantize": _quantize, "benchmark": _benchmark, "plugins": _plugins}[args.command](
             args
@@ -55,6 +73,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lpot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _logging(verbose: int, quiet: bool) -> None:
+    """lpot's own progress at INFO, other libraries' chatter only from WARNING up."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if verbose:
+        level = logging.DEBUG
+    else:
+        level = logging.WARNING if quiet else logging.INFO
+        handler.addFilter(
+            lambda r: r.levelno >= logging.WARNING or r.name.split(".")[0].startswith("lpot")
+        )
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -74,8 +106,8 @@ def _load(args: argparse.Namespace) -> Any:
     cfg = load_config(args.config)
     changes = _overrides(args)
     cfg = cfg.replace(**changes) if changes else cfg
-    if cfg.model.path:  # `$LPOT_CACHE/model.onnx` and `~/model.onnx` work in YAML
-        cfg = cfg.replace(**{"model.path": os.path.expandvars(os.path.expanduser(cfg.model.path))})
+    if cfg.model.path:  # `${LPOT_CACHE:-~/.cache/lpot}/model.onnx` works in YAML
+        cfg = cfg.replace(**{"model.path": expand(cfg.model.path)})
     return cfg
 
 
@@ -83,10 +115,17 @@ def _quantize(args: argparse.Namespace) -> int:
     from lpot_core.api import quantize
 
     cfg = _load(args)
-    result = quantize(config=cfg)
-    print(result)
-    if result.stop_reason == "interrupted":
+    try:
+        result = quantize(config=cfg)
+    except TuningInterrupted as stop:
+        print(stop.result)
+        print(
+            "lpot: interrupted; run the same command again to resume from "
+            f"{stop.result.history_path}",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
+    print(result)
     return EXIT_OK if result.met_goal else EXIT_MISSED
 
 
@@ -105,6 +144,11 @@ def _benchmark(args: argparse.Namespace) -> int:
                 f"{args.config}` first or pass --int8 PATH"
             )
         int8_path = json.loads(report.read_text())["model_path"]
+        if int8_path is None:
+            raise LpotError(
+                f"the last run in {report.parent} saved no INT8 model (no trial produced "
+                "one; see report.md there); fix that and quantize again, or pass --int8 PATH"
+            )
     if not cfg.model.path:
         raise LpotError("model.path: the FP32 model to compare is not set; pass --model PATH")
     pm = plugins.get_plugin_manager()
@@ -151,9 +195,13 @@ def _plugins(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    for row in rows:
-        dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(local)"
-        print(f"{row['name']:<20} {dist:<24} {', '.join(row['hooks'])}")
+    dists = [
+        f"{r['distribution']} {r['version']}" if r["distribution"] else "(local)" for r in rows
+    ]
+    name_w = max((len(r["name"]) for r in rows), default=0) + 2
+    dist_w = max((len(d) for d in dists), default=0) + 2
+    for row, dist in zip(rows, dists, strict=True):
+        print(f"{row['name']:<{name_w}}{dist:<{dist_w}}{', '.join(row['hooks'])}")
     for kind, names in registered.items():
         print(f"{kind}: {', '.join(sorted(names)) or '-'}")
     return EXIT_OK

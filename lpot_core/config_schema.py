@@ -94,8 +94,8 @@ def number(minimum: float | None = None, below: float | None = None) -> Parser:
     expected = " and ".join(["a number", *[b for b in bounds if b]]).replace(" and ", " ", 1)
 
     def parse(value: Any, path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(path, expected, value)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise fail(path, expected, value)  # value != value: NaN is not a number here
         if (minimum is not None and value < minimum) or (below is not None and value >= below):
             raise fail(path, expected, value)
         return float(value)

@@ -33,3 +33,13 @@ class BaselineError(LpotError):
 
 class HistoryError(LpotError):
     """A tuning history cannot be read or does not belong to this model and config."""
+
+
+class TuningInterrupted(KeyboardInterrupt):
+    """Ctrl-C during tuning. The best model so far, the report and the history are saved;
+    ``result`` holds the :class:`~lpot_core.result.TuningResult`, and running the same
+    tuning again resumes it. A KeyboardInterrupt, so it still stops the caller's script."""
+
+    def __init__(self, result: object) -> None:
+        super().__init__("tuning interrupted; run it again to resume")
+        self.result = result

@@ -47,7 +47,15 @@ class History:
 
     # -- reading ---------------------------------------------------------------
     def _load(self, source: Path, explicit: bool) -> None:
-        lines = source.read_text(encoding="utf-8").splitlines()
+        data = source.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):  # a record cut short by a crash: drop it, so appends stay clean
+            log.warning("history %s: dropping a record cut short by a crash", source)
+            if source.resolve() == self.path.resolve():
+                with source.open("r+b") as f:
+                    f.truncate(end)
+            data = data[:end]
+        lines = data.decode("utf-8", errors="replace").splitlines()
         try:
             header = json.loads(lines[0]) if lines else {}
         except json.JSONDecodeError:

@@ -19,7 +19,7 @@ from lpot_core.errors import AdaptorNotFoundError, PluginError
 
 GROUP = "lpot"
 
-#: framework name -> (pip distribution, framework family), for "not installed" messages.
+#: framework name -> the backend distribution that provides it.
 KNOWN_BACKENDS: dict[str, str] = {
     "onnxrt_qlinearops": "lpot-onnx",
     "onnxrt_qdq": "lpot-onnx",
@@ -33,6 +33,20 @@ KNOWN_BACKENDS: dict[str, str] = {
     "tflite": "lpot-tf",
     "mxnet": "lpot-mxnet",
 }
+#: backends that exist, and where: they are not on PyPI yet, so name the folder
+#: (pointing users at an unregistered PyPI name would invite typosquatting).
+BACKEND_SOURCES: dict[str, str] = {
+    "lpot-onnx": "./plugins/lpot_onnx",
+    "lpot-torch": "./plugins/lpot_torch",
+}
+
+
+def install_hint(package: str) -> str:
+    """How to get a backend distribution, or that it does not exist yet."""
+    if package in BACKEND_SOURCES:
+        source = BACKEND_SOURCES[package]
+        return f"install {package} (from the lpot repository: `pip install {source}`)"
+    return f"the {package} backend is planned but not available yet"
 
 
 def get_plugin_manager(load_entrypoints: bool | None = None) -> pluggy.PluginManager:
@@ -118,7 +132,7 @@ def get_adaptor_class(
             return framework, available[framework]
         package = KNOWN_BACKENDS.get(framework)
         hint = (
-            f"install it with `pip install {package}`"
+            install_hint(package)
             if package
             else f"installed frameworks: {', '.join(sorted(available)) or 'none'}"
         )
@@ -131,11 +145,11 @@ def get_adaptor_class(
         if cls.accepts(model):
             return name, cls
     installed = ", ".join(sorted(available)) or "none"
-    packages = ", ".join(sorted(set(KNOWN_BACKENDS.values())))
+    sources = ", ".join(f"{name}: pip install {src}" for name, src in BACKEND_SOURCES.items())
     raise AdaptorNotFoundError(
         f"no installed backend accepts a model of type {type(model).__name__} "
         f"({str(model)[:80]!r}); installed frameworks: {installed}. Install the backend for "
-        f"your framework ({packages}) or set model.framework."
+        f"your framework ({sources}) or set model.framework."
     )
 
 

@@ -32,8 +32,9 @@ def lookup(
     names = sorted(registry)
     guess = nearest(str(name), names)
     hint = f"did you mean {guess!r}? " if guess else ""
+    plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
     raise ConfigError(
-        f"{where}: unknown {kind} {name!r}; {hint}registered {kind}s: "
+        f"{where}: unknown {kind} {name!r}; {hint}registered {plural}: "
         f"{', '.join(names) or 'none'}. Fix the name or install the plugin "
         "that provides it."
     )

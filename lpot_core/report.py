@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 
 def summary(
-    result: TuningResult, config: Config | None = None, criterion: Criterion | None = None
+    result: TuningResult,
+    config: Config | None = None,
+    criterion: Criterion | None = None,
+    framework: str | None = None,
 ) -> dict[str, Any]:
     """The figures of a run as plain data (what report.json holds)."""
     base, best = result.baseline, result.best
@@ -29,7 +32,7 @@ def summary(
         ratio = base.objective / best.objective
     return {
         "model": config.model.name if config else "model",
-        "framework": config.model.framework if config else None,
+        "framework": framework or (config.model.framework if config else None),
         "objective": config.tuning.objective if config else None,
         "fp32_accuracy": fp32,
         "int8_accuracy": int8,
@@ -98,9 +101,11 @@ def result_table(result: TuningResult, data: dict[str, Any] | None = None) -> st
     return "\n".join(lines)
 
 
-def write_report(result: TuningResult, config: Config, criterion: Criterion) -> dict[str, Any]:
+def write_report(
+    result: TuningResult, config: Config, criterion: Criterion, framework: str | None = None
+) -> dict[str, Any]:
     """Write report.md and report.json into the workspace; return the summary."""
-    data = summary(result, config, criterion)
+    data = summary(result, config, criterion, framework)
     data["trials_detail"] = [t.to_dict() | {"replayed": t.replayed} for t in result.trials]
     workspace = Path(result.workspace)
     workspace.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from lpot_core import plugins
 from lpot_core.adaptor import Adaptor
 from lpot_core.config import Config
 from lpot_core.criterion import Criterion
-from lpot_core.errors import ConfigError, LpotError, ModelError
+from lpot_core.errors import ConfigError, DataError, LpotError, ModelError, TuningInterrupted
 from lpot_core.history import FILENAME, History
 from lpot_core.objective import Objective
 from lpot_core.progress import Progress
@@ -62,6 +62,13 @@ class Tuner:
         self.higher_is_better = higher_is_better
         self.origin = origin
         self.workspace = Path(config.tuning.workspace.path)
+        try:
+            self.workspace.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"tuning.workspace.path: cannot use {self.workspace} as the workspace "
+                f"({exc.strerror or exc}); choose a folder lpot may write to"
+            ) from None
         resume = config.tuning.workspace.resume
         self.history = History(
             self.workspace / FILENAME, fingerprint, Path(resume) if resume else None
@@ -76,6 +83,8 @@ class Tuner:
     def evaluate(self, model: Any) -> float:
         value = self._evaluate(model)
         try:
+            if isinstance(value, (str, bytes)):
+                raise TypeError  # "0.9" is a bug in the eval function, not a number
             value = float(value)
         except (TypeError, ValueError):
             raise LpotError(
@@ -196,7 +205,10 @@ class Tuner:
         finally:
             progress.close()
             self.history.close()
-        return self._finish(baseline, criterion, reason, time.monotonic() - start)
+        result = self._finish(baseline, criterion, reason, time.monotonic() - start)
+        if reason == "interrupted":  # Ctrl-C must still stop the caller's script
+            raise TuningInterrupted(result)
+        return result
 
     def _loop(
         self,
@@ -241,8 +253,12 @@ class Tuner:
             self._consider(recorded, None)
             return recorded
         begin = time.perf_counter()
+        # Bad calibration data ends the run here: it would fail every trial alike.
+        stats = self.stats(cfg.sampling_size, space)
         try:
-            qmodel = self.build(cfg, space)
+            qmodel = self.adaptor.quantize(self.model, cfg, stats)
+        except (DataError, ConfigError):
+            raise
         except (ModelError, ValueError, RuntimeError) as exc:
             # One config failing to quantize is a result, not the end of tuning.
             log.warning("trial %d: quantization failed: %s", index, exc)
@@ -370,8 +386,17 @@ class Tuner:
             history_path=self.history.path,
             model_path=model_path,
         )
-        result.report = write_report(result, self.config, criterion)
-        if not result.met_goal:
+        result.report = write_report(result, self.config, criterion, self.adaptor.framework)
+        if model is None:
+            log.warning("no trial produced a quantized model (%s); nothing was saved", reason)
+        elif not result.met_goal:
             log.warning("no config met the accuracy goal (%s); saved the most accurate one", reason)
+        ratio = result.report.get("objective_ratio")
+        if self.objective.kind == "performance" and ratio is not None and ratio < 1:
+            log.warning(
+                "the INT8 model is %.2fx the speed of FP32 here (slower); this backend "
+                "or approach does not pay off for this model on this CPU",
+                ratio,
+            )
         self.pm.hook.lpot_tuning_finished(result=result)
         return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from lpot_core.errors import DataError
+from lpot_core.paths import expand
 
 Transform = Callable[[tuple[Any, Any]], tuple[Any, Any]]
 
@@ -119,7 +119,7 @@ class NumpyFile(ArrayDataset):
         labels: str | None = "y",
         transform: Transform | None = None,
     ) -> None:
-        path = Path(os.path.expandvars(path)).expanduser()
+        path = Path(expand(path))
         if not path.is_file():
             raise DataError(f"NumpyFile: {path} does not exist or is not a file")
         if path.suffix == ".npy":
@@ -189,7 +189,7 @@ class ImageFolder(Dataset):
     ) -> None:
         super().__init__(transform)
         _pillow()  # fail at construction, not at the first batch
-        root = Path(os.path.expandvars(root)).expanduser()
+        root = Path(expand(root))
         if not root.is_dir():
             raise DataError(f"ImageFolder: root {root} is not a directory")
         exts = tuple(e.lower() for e in extensions)

@@ -47,6 +47,11 @@ class TopK(Metric):
                 "they must cover the same samples"
             )
         classes = p.shape[1]
+        if self.k > classes:
+            raise DataError(
+                f"topk: k={self.k} but the model predicts only {classes} classes; "
+                f"every sample would count as correct — use k <= {classes}"
+            )
         if lab.size and (lab.min() < 0 or lab.max() >= classes):
             bad = lab[(lab < 0) | (lab >= classes)][0]
             raise DataError(

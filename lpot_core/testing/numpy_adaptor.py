@@ -94,6 +94,15 @@ def _as_array(inputs: Any) -> np.ndarray:
     return arr
 
 
+def _fitting(model: NumpyModel, inputs: Any) -> np.ndarray:
+    """The batch as an array the model's first layer can take, or a DataError."""
+    x = _as_array(inputs)
+    width = model.layers[0].weight.shape[0]
+    if x.shape[1] != width:
+        raise DataError(f"the model takes {width} features per sample; the batch has {x.shape[1]}")
+    return x
+
+
 class NumpyAdaptor(Adaptor):
     """Reference backend for :class:`NumpyModel` (framework name ``numpy``).
 
@@ -169,7 +178,7 @@ class NumpyAdaptor(Adaptor):
         stats = {name: TensorStats() for name in model.names}
         seen = 0
         for inputs, _labels in dataloader:
-            x = _as_array(inputs)[: max(sampling_size - seen, 0)]
+            x = _fitting(model, inputs)[: max(sampling_size - seen, 0)]
             if len(x) == 0:
                 break
             h = x
@@ -210,7 +219,7 @@ class NumpyAdaptor(Adaptor):
     # -- running ---------------------------------------------------------------------
     def predict(self, model: NumpyModel, inputs: Any) -> np.ndarray:
         self.counts["predict"] += 1
-        return model(_as_array(inputs))
+        return model(_fitting(model, inputs))
 
     def evaluate(self, model: NumpyModel, dataloader: Iterable[Any], metric: Any) -> float:
         self.counts["evaluate"] += 1
@@ -231,7 +240,7 @@ class NumpyAdaptor(Adaptor):
         for b, (inputs, _labels) in enumerate(dataloader):
             if b >= max_batches:
                 break
-            outs = model.forward(_as_array(inputs))
+            outs = model.forward(_fitting(model, inputs))
             for n in op_names:
                 chunks[n].append(outs[index[n]])
         return {n: np.concatenate(c) for n, c in chunks.items() if c}

@@ -30,7 +30,7 @@ def main() -> None:
         time.sleep(float(pause))
         return float((m(x).argmax(axis=1) == y).mean())
 
-    pm = plugins.get_plugin_manager()  # the numpy backend comes through lpot-core's entry point
+    pm = plugins.get_plugin_manager()  # the numpy backend comes from the example plugin
     cfg = tuning_config(
         Path(workspace), strategy={"name": strategy}, exit_policy={"timeout": 0, "max_trials": 25}
     )

@@ -59,7 +59,11 @@ def test_third_party_plugin_is_listed_by_lpot_plugins():
     data = json.loads(out)
     example = next(p for p in data["plugins"] if p["name"] == "example")
     assert example["distribution"] == "lpot-example-plugin" and example["version"] == "0.3.1"
-    assert example["hooks"] == ["lpot_register_metrics", "lpot_register_strategies"]
+    assert example["hooks"] == [
+        "lpot_register_adaptors",
+        "lpot_register_metrics",
+        "lpot_register_strategies",
+    ]
     assert "last-first" in data["registered"]["strategies"]
     assert "error_rate" in data["registered"]["metrics"]
 

@@ -10,7 +10,15 @@ import pytest
 from conftest import tuning_config
 
 from lpot_core.api import Quantization, quantize
-from lpot_core.errors import AdaptorNotFoundError, BaselineError, ConfigError
+from lpot_core.data import DataLoader
+from lpot_core.errors import (
+    AdaptorNotFoundError,
+    BaselineError,
+    ConfigError,
+    DataError,
+    LpotError,
+    TuningInterrupted,
+)
 from lpot_core.testing.numpy_adaptor import NumpyAdaptor, NumpyModel
 
 
@@ -177,8 +185,8 @@ def test_errors_from_the_users_eval_code_surface_and_history_survives(pm, sensit
     assert len(lines) == 1 + 2  # header, baseline, first trial
 
 
-def test_ctrl_c_returns_a_resumable_result(pm, sensitive, tmp_path):
-    model, calib, _evalset = sensitive
+def test_ctrl_c_stops_the_caller_and_leaves_a_resumable_result(pm, sensitive, tmp_path):
+    model, calib, _ = sensitive
     calls = []
 
     def interrupted(m: NumpyModel) -> float:
@@ -187,13 +195,16 @@ def test_ctrl_c_returns_a_resumable_result(pm, sensitive, tmp_path):
             raise KeyboardInterrupt
         return 0.5 if is_quantized(m) else 1.0
 
-    result = quantize(
-        model,
-        tuning_config(tmp_path),
-        calib_dataloader=calib,
-        eval_func=interrupted,
-        plugin_manager=pm,
-    )
+    with pytest.raises(KeyboardInterrupt) as stop:  # a script's loop must stop too
+        quantize(
+            model,
+            tuning_config(tmp_path),
+            calib_dataloader=calib,
+            eval_func=interrupted,
+            plugin_manager=pm,
+        )
+    assert isinstance(stop.value, TuningInterrupted)
+    result = stop.value.result
     assert result.stop_reason == "interrupted" and len(result.trials) == 2
     assert result.model_path.is_file()  # best so far is saved
 
@@ -207,6 +218,47 @@ def test_ctrl_c_returns_a_resumable_result(pm, sensitive, tmp_path):
     )
     assert [t.replayed for t in again.trials[:2]] == [True, True]
     assert len(calls) == 3  # baseline and two trials replayed; three new trials evaluated
+
+
+def test_eval_returning_a_string_is_an_error(pm, sensitive, tmp_path):
+    model, calib, _ = sensitive
+    with pytest.raises(LpotError, match="returned '0.9'; it must return one number"):
+        quantize(
+            model,
+            tuning_config(tmp_path),
+            calib_dataloader=calib,
+            eval_func=lambda m: "0.9",
+            plugin_manager=pm,
+        )
+
+
+def test_bad_calibration_data_fails_fast_instead_of_failing_every_trial(pm, sensitive, tmp_path):
+    model, calib, evalset = sensitive
+    x, y = next(iter(calib))
+    wide = DataLoader.from_arrays(np.concatenate([x, x], axis=1), y, batch_size=32)
+    with pytest.raises(DataError):
+        quantize(
+            model,
+            tuning_config(tmp_path),
+            calib_dataloader=wide,
+            eval_dataloader=evalset,
+            metric={"topk": 1},
+            plugin_manager=pm,
+        )
+
+
+def test_unwritable_workspace_is_a_config_error(pm, sensitive, tmp_path):
+    model, calib, evalset = sensitive
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="tuning.workspace.path: cannot use"):
+        quantize(
+            model,
+            tuning_config(tmp_path / "file"),
+            calib_dataloader=calib,
+            eval_dataloader=evalset,
+            metric={"topk": 1},
+            plugin_manager=pm,
+        )
 
 
 def test_changed_config_starts_fresh_and_keeps_old_history(pm, sensitive, tmp_path):
@@ -258,7 +310,9 @@ def test_missing_evaluation_is_a_config_error(pm, sensitive, tmp_path):
 
 
 def test_model_no_backend_accepts_names_installed_ones(pm, tmp_path):
-    with pytest.raises(AdaptorNotFoundError, match="installed frameworks: .*numpy.*lpot-onnx"):
+    with pytest.raises(
+        AdaptorNotFoundError, match="installed frameworks: .*numpy.*pip install ./plugins/lpot_onnx"
+    ):
         quantize(
             object(),
             {"tuning": {"workspace": {"path": str(tmp_path)}}},
@@ -269,7 +323,7 @@ def test_model_no_backend_accepts_names_installed_ones(pm, tmp_path):
 
 def test_unknown_framework_names_the_package_to_install(pm, sensitive, tmp_path):
     model, calib, _ = sensitive
-    with pytest.raises(AdaptorNotFoundError, match="pip install lpot-mxnet"):
+    with pytest.raises(AdaptorNotFoundError, match="lpot-mxnet backend is planned"):
         quantize(
             model,
             {"model": {"framework": "mxnet"}},
@@ -301,3 +355,24 @@ def test_sampling_sizes_calibrate_once_each(pm, sensitive, tmp_path):
         plugin_manager=pm,
     )
     assert NumpyAdaptor.counts["calibrate"] == 2
+
+
+def test_a_record_cut_short_by_a_crash_is_dropped_and_appends_stay_clean(pm, sensitive, tmp_path):
+    model, calib, evalset = sensitive
+    kw = dict(
+        calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
+    )
+    cfg = tuning_config(
+        tmp_path, exit_policy={"max_trials": 3}, accuracy_criterion={"absolute": 0.0}
+    )
+    quantize(model, cfg, **kw)
+    history = tmp_path / "history.jsonl"
+    with history.open("a") as f:
+        f.write('{"index": 4, "key": "abc", "config": {"appro')  # killed mid-write
+    cfg["tuning"]["exit_policy"]["max_trials"] = 5
+    second = quantize(model, cfg, **kw)
+    assert [t.replayed for t in second.trials] == [True] * 3 + [False] * 2
+    lines = history.read_text().splitlines()
+    assert all(json.loads(line) for line in lines)  # every line is a whole record again
+    third = quantize(model, cfg, **kw)
+    assert all(t.replayed for t in third.trials)
