@@ -45,7 +45,8 @@ def quantize(
     if model is None:
         if not cfg.model.path:
             raise ConfigError(
-                "model.path: no model given; set model.path, or pass --model (CLI) or model= (Python)"
+                "model.path: no model given; set model.path, or pass --model (CLI) "
+                "or model= (Python)"
             )
         model = expand(cfg.model.path)
     if isinstance(model, (str, os.PathLike)) and not os.path.exists(model):
