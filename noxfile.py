@@ -98,7 +98,7 @@ def demo(session: nox.Session) -> None:
     """The README's main job: tune the pretrained MNIST CNN (ONNX) on real digits."""
     session.install(TORCH)
     session.install(".", "./plugins/lpot_onnx")
-    session.run("python", "examples/onnx/mnist/prepare.py", env=ENV)
+    session.run("python", "examples/prepare.py", "mnist", env=ENV)
     session.run("lpot", "quantize", "examples/onnx/mnist/conf.yaml", env=ENV)
     session.run("lpot", "benchmark", "examples/onnx/mnist/conf.yaml", env=ENV)
 

@@ -33,9 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"lpot {__version__}")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-v: debug)")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    # the same flags after the subcommand (`lpot quantize conf.yaml -q`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command")
 
-    q = sub.add_parser("quantize", help="tune a model to INT8 within the accuracy criterion")
+    q = sub.add_parser(
+        "quantize", parents=[common], help="tune a model to INT8 within the accuracy criterion"
+    )
     q.add_argument("config", help="LPOT-style YAML config")
     q.add_argument("--model", help="model path (overrides model.path)")
     q.add_argument("--workspace", help="workspace folder (overrides tuning.workspace.path)")
@@ -43,14 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--max-trials", type=int, help="overrides tuning.exit_policy.max_trials")
     q.add_argument("--timeout", type=float, help="seconds; overrides tuning.exit_policy.timeout")
 
-    b = sub.add_parser("benchmark", help="FP32 vs INT8 latency and throughput, side by side")
+    b = sub.add_parser(
+        "benchmark", parents=[common], help="FP32 vs INT8 latency and throughput, side by side"
+    )
     b.add_argument("config", help="the YAML config used to quantize")
     b.add_argument("--model", help="FP32 model path (overrides model.path)")
     b.add_argument("--int8", help="INT8 model path (default: the one in the workspace report)")
     b.add_argument("--iterations", type=_positive, help="timed forwards per model")
     b.add_argument("--warmup", type=_positive, help="untimed forwards per model")
 
-    pl = sub.add_parser("plugins", help="list installed plugins and the hooks they provide")
+    pl = sub.add_parser(
+        "plugins", parents=[common], help="list installed plugins and the hooks they provide"
+    )
     pl.add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
