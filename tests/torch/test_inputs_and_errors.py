@@ -146,3 +146,29 @@ def test_conv_subclasses_and_residual_adds_are_quantized():
     assert {"stem", "conv", "add", "fc"} <= set(q.quantized_ops)
     targets = [str(n.target) for n in adaptor.user_model(q).graph.nodes]
     assert any("qconv2d_pointwise.binary" in t for t in targets)  # conv + add fused in INT8
+
+
+def test_models_with_scalar_buffers_and_local_classes_fingerprint_and_save(tmp_path):
+    """BatchNorm's 0-dim int64 ``num_batches_tracked`` hashes; a class defined inside a
+    function (not picklable) saves as its exported program once exported."""
+
+    class Local(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.body(x).mean((2, 3))
+
+    adaptor = TorchAdaptor("pytorch", {})
+    model = adaptor.load(Local())
+    assert len(adaptor.fingerprint(model)) == 16
+    x = np.random.default_rng(0).standard_normal((4, 1, 8, 8)).astype(np.float32)
+    adaptor.predict(model, x)
+    adaptor.capabilities(model, "static")  # exports
+    saved = adaptor.save(model, tmp_path / "fp32")
+    assert saved.suffix == ".pt2"
+    reloaded = torch.export.load(saved).module()
+    np.testing.assert_allclose(
+        reloaded(torch.from_numpy(x)).detach().numpy(), adaptor.predict(model, x), atol=1e-5
+    )

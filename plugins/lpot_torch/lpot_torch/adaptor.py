@@ -131,7 +131,9 @@ class TorchAdaptor(Adaptor):
         for name, tensor in sorted(module.state_dict().items()):
             digest.update(name.encode())
             if isinstance(tensor, torch.Tensor):
-                digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy())
+                digest.update(
+                    tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+                )
         return digest.hexdigest()[:16]
 
     def user_model(self, model: Any) -> Any:
@@ -267,7 +269,9 @@ class TorchAdaptor(Adaptor):
 
     def save(self, model: Any, path: Path) -> Path:
         """Quantized: ``<path>.pt2`` (``torch.export.save``; reload with
-        :func:`lpot_torch.load_quantized`). FP32: ``<path>.pt`` (``torch.save`` of the module)."""
+        :func:`lpot_torch.load_quantized`). FP32: ``<path>.pt`` (``torch.save`` of the module),
+        or, for a module whose class cannot be pickled (defined in a function), the exported
+        program ``<path>.pt2`` (or its ``state_dict`` if it was never exported)."""
         import torch
 
         from lpot_torch.models import TorchModel
@@ -275,9 +279,9 @@ class TorchAdaptor(Adaptor):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(model, TorchModel):
-            target = path.with_suffix(".pt")
-            torch.save(model.module, target)
-            return target
+            from lpot_torch.persist import save_fp32
+
+            return save_fp32(model, path)
         from lpot_torch.capture import export
 
         target = path.with_suffix(".pt2")

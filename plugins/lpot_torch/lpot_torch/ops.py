@@ -125,4 +125,5 @@ DEFAULT_SOURCE: dict[object, type] = {
     aten.hardtanh.default: torch.nn.Hardtanh,
     aten.hardswish.default: torch.nn.Hardswish,
     aten.silu.default: torch.nn.SiLU,
+    aten.gelu.default: torch.nn.GELU,
 }

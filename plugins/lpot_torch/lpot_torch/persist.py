@@ -1,7 +1,10 @@
-"""Reading back what the pytorch backend saved: ``.pt2`` (quantized) and ``.pt`` (FP32)."""
+"""Saving FP32 working copies, and reading back what the pytorch backend saved: ``.pt2``
+(quantized, or an exported FP32 program) and ``.pt`` (FP32)."""
 
 from __future__ import annotations
 
+import logging
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ from lpot_core.errors import ModelError
 from lpot_torch.models import QuantizedTorchModel, TorchModel
 
 QDQ_NAMESPACE = "quantized_decomposed"
+log = logging.getLogger(__name__)
 
 
 def load_path(path: Path) -> Any:
@@ -44,3 +48,22 @@ def load_path(path: Path) -> Any:
     if not isinstance(module, torch.nn.Module):
         raise ModelError(f"{path} holds a {type(module).__name__}, not a torch.nn.Module")
     return TorchModel(module.eval())
+
+
+def save_fp32(model: TorchModel, path: Path) -> Path:
+    """Save an FP32 working copy: the module if picklable, else its export or state_dict."""
+    target = path.with_suffix(".pt")
+    try:
+        torch.save(model.module, target)
+        return target
+    except (AttributeError, TypeError, pickle.PicklingError) as exc:
+        target.unlink(missing_ok=True)
+        reason = str(exc).splitlines()[0][:200]
+    if model.exported is not None:
+        log.info("%s; saving the exported program instead", reason)
+        target = path.with_suffix(".pt2")
+        torch.export.save(model.exported, target)
+        return target
+    log.warning("%s; saving only the state_dict (load it into your own class)", reason)
+    torch.save(model.module.state_dict(), target)
+    return target

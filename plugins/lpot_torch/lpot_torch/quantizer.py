@@ -53,6 +53,10 @@ class LpotX86Quantizer(X86InductorQuantizer):
 
     def transform_for_annotation(self, model: GraphModule) -> GraphModule:
         model = super().transform_for_annotation(model)
+        # Outputs nobody reads (a BERT pooler when only the hidden states are used) form
+        # partitions without output nodes, which the recipe's pattern matcher rejects.
+        model.graph.eliminate_dead_code()
+        model.recompile()
         normalize_source_types(model.graph)
         return model
 

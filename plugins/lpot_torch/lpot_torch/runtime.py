@@ -16,6 +16,7 @@ import torch
 from torch.fx import GraphModule
 
 from lpot_torch.capture import export
+from lpot_torch.decompose import fill_tensor_meta, for_fusion
 from lpot_torch.inputs import CallArgs
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,21 @@ def lower(reference: GraphModule, example: CallArgs) -> GraphModule:
 
     torchao's ``lower_pt2e_quantized_to_x86`` does the same but exports with a static batch
     and leaves ``view`` ops that fail on the channels-last outputs of the fused kernels.
+    The graph is rewritten into the forms the fusion patterns match by
+    :func:`lpot_torch.decompose.for_fusion` (a re-export is the fallback: seconds slower per
+    trial on a transformer). Only inductor's freezing passes run here (dequant + conv/linear
+    become oneDNN INT8 kernels); the activation and requantize fusions (conv + ReLU6 + quant)
+    come with :func:`compile_module`, the form latency is measured with.
     """
     from torch._inductor.constant_folding import constant_fold
     from torch._inductor.fx_passes.freezing_patterns import freezing_passes
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lowered = export(reference, example).run_decompositions(_cia_decompositions()).module()
+        lowered = for_fusion(reference)
+        if lowered is None:  # an op the direct rewrite does not handle: re-trace (slower)
+            lowered = export(reference, example).run_decompositions(_cia_decompositions())
+            lowered = lowered.module()
         graph = lowered.graph
         for node in list(graph.nodes):
             if node.target == aten.t.default:  # the pattern matcher expects permute
@@ -50,13 +59,16 @@ def lower(reference: GraphModule, example: CallArgs) -> GraphModule:
                     perm = graph.call_function(aten.permute.default, (node.args[0], [1, 0]))
                 node.replace_all_uses_with(perm)
                 graph.erase_node(node)
+            # As inductor's freezing does first: the fusion patterns (3-D input linear:
+            # reshape -> addmm -> reshape) are written for reshape, and oneDNN outputs
+            # may be channels-last, which view rejects.
+            elif node.target in (aten.view.default, aten._unsafe_view.default):
+                node.target = aten.reshape.default
         lowered.recompile()
+        fill_tensor_meta(lowered)
         with torch.no_grad():
             freezing_passes(lowered, tuple(example[0]) + tuple(example[1].values()))
             constant_fold(lowered)
-        for node in graph.nodes:
-            if node.target == aten.view.default:  # oneDNN outputs may be channels-last
-                node.target = aten.reshape.default
         lowered.recompile()
     return lowered
 
