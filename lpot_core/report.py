@@ -28,7 +28,9 @@ def summary(
         if criterion is not None and not criterion.higher_is_better:
             change = -change
     ratio = None
-    if base.objective and best is not None and best.objective:
+    if result.latency:
+        ratio = result.latency["fp32"] / result.latency["int8"]
+    elif base.objective and best is not None and best.objective:
         ratio = base.objective / best.objective
     return {
         "model": config.model.name if config else "model",
@@ -43,6 +45,7 @@ def summary(
         "fp32_objective": base.objective,
         "int8_objective": best.objective if best else None,
         "objective_ratio": ratio,
+        "latency_seconds": result.latency,
         "trials": len(result.trials),
         "evaluated_trials": result.evaluated_trials,
         "tuning_seconds": round(result.tuning_seconds, 3),

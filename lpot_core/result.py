@@ -85,6 +85,9 @@ class TuningResult:
     history_path: Path
     model_path: Path | None = None
     report: dict[str, Any] = attrs.field(factory=dict)
+    #: median seconds per forward of the FP32 and best INT8 model ({"fp32", "int8"}),
+    #: measured side by side at the end of a ``performance`` run
+    latency: dict[str, float] | None = None
 
     @property
     def evaluated_trials(self) -> int:

@@ -18,6 +18,7 @@ import pluggy
 
 from lpot_core import plugins
 from lpot_core.adaptor import Adaptor
+from lpot_core.benchmark import compare
 from lpot_core.config import Config
 from lpot_core.criterion import Criterion
 from lpot_core.errors import ConfigError, DataError, LpotError, ModelError, TuningInterrupted
@@ -78,6 +79,7 @@ class Tuner:
         self.best: Trial | None = None
         self._best_model: Any = None
         self._seen: dict[str, Trial] = {}
+        self._warm = False
 
     # -- pieces ----------------------------------------------------------------
     def evaluate(self, model: Any) -> float:
@@ -343,6 +345,13 @@ class Tuner:
 
     def _space(self, approach: str) -> TuningSpace:
         q = self.config.quantization
+        if self.calib_dataloader is not None and not self._warm:
+            # Some backends capture the graph from a real batch (torch.export); when the
+            # baseline was replayed from history, the adaptor has not seen one yet.
+            self._warm = True
+            for inputs, _labels in self.calib_dataloader:
+                self.adaptor.predict(self.model, inputs)
+                break
         caps = self.adaptor.capabilities(self.model, approach)
         if not caps:
             raise ModelError(
@@ -374,7 +383,24 @@ class Tuner:
             model_path = save_atomically(
                 self.adaptor, model, self.workspace, f"{self.config.model.name}_int8"
             )
+        latency = None
+        if (
+            model is not None
+            and self.objective.kind == "performance"
+            and self.objective.inputs is not None
+        ):
+            # Trials were timed one after another; the reported ratio comes from FP32 and
+            # INT8 measured in alternating blocks, which drift and load hit alike.
+            timed = compare(
+                self.adaptor,
+                {"fp32": self.model, "int8": model},
+                self.objective.inputs,
+                warmup=self.objective.warmup,
+                iterations=max(10, self.objective.iterations),
+            )
+            latency = {name: t.median for name, t in timed.items()}
         result = TuningResult(
+            latency=latency,
             model=model,
             met_goal=bool(self.best and self.best.met_goal),
             stop_reason=reason,
