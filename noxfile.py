@@ -107,6 +107,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: tuner overhead, and the model-zoo table (benchmarks/RESULTS.md)."""
     session.install(TORCH)
-    session.install(TORCHAO, ".", "./plugins/lpot_onnx", "./plugins/lpot_torch", "pillow")
+    session.install(TORCHAO, ".", "./plugins/lpot_onnx", "./plugins/lpot_torch", "pillow", *TEXT)
+    _prepare(session, "mnist", "imagenet", "fashion", "spam")
     session.run("python", "benchmarks/tuner_overhead.py", env=ENV)
-    session.run("python", "benchmarks/model_zoo.py", *session.posargs, env=ENV)
+    session.run("python", "benchmarks/model_zoo.py", *session.posargs, env=ZOO_ENV)
