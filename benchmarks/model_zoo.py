@@ -34,8 +34,11 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("int8_acc", "INT8 acc", ".4f"),
     ("fp32_acc", "FP32 acc", ".4f"),
     ("acc_ratio", "Acc ratio", ".4f"),
+    ("batch", "Batch", "d"),
     ("speedup_1t", "FP32/INT8 latency, 1 thread", ".2f"),
     ("speedup_2t", "FP32/INT8 latency, 2 threads", ".2f"),
+    ("vs_eager_1t", "vs eager FP32, 1 thread", ".2f"),
+    ("vs_eager_2t", "vs eager FP32, 2 threads", ".2f"),
     ("met_goal", "Within 1%", "s"),
     ("trials", "Trials", "d"),
     ("tuning_s", "Tuning time", ".0f"),
@@ -47,7 +50,7 @@ def _cell(value: Any, spec: str, key: str) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "**no**"
-    if key.startswith("speedup"):
+    if key.startswith(("speedup", "vs_eager")):
         return f"{value:{spec}}x"
     if key == "tuning_s":
         return f"{value:{spec}} s"
@@ -123,9 +126,11 @@ def report(rows: list[dict[str, Any]], notes: list[str], quick: bool, seconds: f
         "time* includes the FP32 baseline and calibration.",
         "- **plain** rows: the framework's own quantization API with its defaults, no "
         "tuning, same calibration and evaluation data.",
-        "- *Acc ratio* = INT8 / FP32 accuracy. *FP32/INT8 latency*: batch 1, median of "
-        "alternating FP32/INT8 blocks in one process (`lpot_core.benchmark.compare`); "
-        "above 1 means INT8 is faster. Absolute times on this shared machine mean little.",
+        "- *Acc ratio* = INT8 / FP32 accuracy. *FP32/INT8 latency*: at the batch shown "
+        "(1 where blank), median of alternating FP32/INT8 blocks in one process; above 1 "
+        "means INT8 is faster. PyTorch INT8 and FP32 are both `torch.compile`d (inductor); "
+        "*vs eager FP32* compares against the uncompiled FP32 module. Absolute times on "
+        "this shared machine mean little.",
     ]
     if notes:
         parts += ["", "Notes:", ""] + [f"- {n}" for n in notes]
