@@ -9,14 +9,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from lpot_core.adaptor import Adaptor
+from lpot_core.adaptor import Adaptor, time_calls
 from lpot_core.errors import DataError, ModelError
 from lpot_core.space import OpCapability, OpChoice, TensorChoice, TensorOptions, TuneConfig
 
@@ -246,14 +245,7 @@ class TorchAdaptor(Adaptor):
         except ModelError as exc:
             log.warning("%s; timing the uncompiled model instead", exc)
             runnable = model.cache["compiled"] = self._eager_form(model)
-        for _ in range(warmup):
-            self._call(runnable, args)
-        times = []
-        for _ in range(iterations):
-            start = time.perf_counter()
-            self._call(runnable, args)
-            times.append(time.perf_counter() - start)
-        return times
+        return time_calls(lambda: self._call(runnable, args), warmup, iterations)
 
     def fast_module(self, model: Any) -> Any:
         """The module :meth:`latency` times (compiled once per model and cached)."""
