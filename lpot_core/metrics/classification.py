@@ -110,13 +110,11 @@ def _one_hot(lab: np.ndarray) -> bool:
     return bool(np.isin(lab, (0, 1)).all() and np.all(lab.sum(axis=-1) == 1))
 
 
-class _Confusion:
-    """A confusion matrix (true class x predicted class) that grows as classes appear."""
+class _ConfusionMetric(Metric):
+    """Base of metrics read off a confusion matrix (true class x predicted class) that
+    grows as classes appear; subclasses implement ``result`` from :meth:`checked`."""
 
-    def __init__(self, owner: Metric, name: str) -> None:
-        self.owner = owner
-        self.name = name
-        self.reset()
+    name = "confusion"
 
     def reset(self) -> None:
         self.matrix = np.zeros((0, 0), dtype=np.int64)
@@ -137,13 +135,13 @@ class _Confusion:
         np.add.at(self.matrix, (lc, pc), 1)
 
     def checked(self) -> np.ndarray:
-        """The matrix, or the owner's "no samples" error if it is empty."""
+        """The matrix, or the "no samples" error if it is empty."""
         if not self.matrix.sum():
-            raise self.owner._empty()
+            raise self._empty()
         return self.matrix
 
 
-class F1(Metric):
+class F1(_ConfusionMetric):
     """F1 score for classification (GLUE MRPC/QQP style).
 
     ``average="binary"`` scores class ``pos_label``; ``"macro"`` averages the per-class
@@ -151,22 +149,17 @@ class F1(Metric):
     when at most two classes are seen and macro otherwise.
     """
 
+    name = "F1"
+
     def __init__(self, average: str = "auto", pos_label: int = 1) -> None:
         if average not in ("auto", "binary", "macro"):
             raise ConfigError(f"F1: average must be 'auto', 'binary' or 'macro', got {average!r}")
         self.average = average
         self.pos_label = int(pos_label)
-        self._conf = _Confusion(self, "F1")
         super().__init__()
 
-    def reset(self) -> None:
-        self._conf.reset()
-
-    def update(self, preds: Any, labels: Any) -> None:
-        self._conf.update(preds, labels)
-
     def result(self) -> float:
-        m = self._conf.checked()
+        m = self.checked()
         tp = np.diag(m).astype(np.float64)
         fp = m.sum(axis=0) - tp
         fn = m.sum(axis=1) - tp
@@ -181,25 +174,17 @@ class F1(Metric):
         return float(per_class[present].mean())
 
 
-class MCC(Metric):
+class MCC(_ConfusionMetric):
     """Matthews correlation coefficient (GLUE CoLA), multi-class (Gorodkin's R_K).
 
     Returns 0.0 when it is undefined (all predictions or all labels one class),
     as scikit-learn does.
     """
 
-    def __init__(self) -> None:
-        self._conf = _Confusion(self, "MCC")
-        super().__init__()
-
-    def reset(self) -> None:
-        self._conf.reset()
-
-    def update(self, preds: Any, labels: Any) -> None:
-        self._conf.update(preds, labels)
+    name = "MCC"
 
     def result(self) -> float:
-        m = self._conf.checked().astype(np.float64)
+        m = self.checked().astype(np.float64)
         s = m.sum()
         c = np.trace(m)
         t = m.sum(axis=1)  # true counts per class
