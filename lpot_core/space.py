@@ -101,12 +101,18 @@ class TensorOptions:
 
 @attrs.frozen
 class OpCapability:
-    """A quantizable op as the adaptor reports it."""
+    """A quantizable op as the adaptor reports it.
+
+    ``prefer_fp32`` marks an op the backend can quantize but runs slower in INT8 than in
+    FP32 (a kernel known to be slow for its shape): the default config keeps it FP32, and
+    strategies may still try it quantized.
+    """
 
     name: str
     type: str
     activation: TensorOptions = TensorOptions(dtype=("uint8", "int8"), scheme=("asym", "sym"))
     weight: TensorOptions | None = None
+    prefer_fp32: bool = False
 
 
 @attrs.frozen
@@ -226,7 +232,8 @@ class OpSpec:
 
 
 class TuningSpace:
-    """Every op's allowed choices, preferred first; FP32 (fallback) last where allowed."""
+    """Every op's allowed choices, preferred first; FP32 (fallback) last where allowed,
+    or first for an op whose capability says ``prefer_fp32``."""
 
     def __init__(
         self,
@@ -327,7 +334,8 @@ def _replace(choice: OpChoice, tensor: str, field: str, value: str) -> OpChoice:
 
 
 def _expand(cap: OpCapability, model_wise: OpSpec, op_spec: OpSpec | None) -> list[OpChoice]:
-    """All concrete choices for one op, preferred first, FP32 last if allowed."""
+    """All concrete choices for one op, preferred first; FP32 last if allowed (first if the
+    backend prefers the op in FP32)."""
     if op_spec is not None and op_spec.forces_fp32:
         return [FP32]
     act = cap.activation.narrowed(model_wise.activation, cap.name)
@@ -339,7 +347,7 @@ def _expand(cap: OpCapability, model_wise: OpSpec, op_spec: OpSpec | None) -> li
     weights: list[TensorChoice | None] = weight.choices() if weight else [None]
     choices = [OpChoice(a, w) for a, w in product(acts, weights)] if weights else []
     if not choices or op_spec is None or op_spec.allows_fp32:
-        choices.append(FP32)
+        choices.insert(0 if cap.prefer_fp32 else len(choices), FP32)
     return choices
 
 

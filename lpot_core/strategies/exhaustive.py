@@ -13,7 +13,7 @@ from lpot_core.strategy import StrategyContext
 
 class ExhaustiveStrategy(MemoStrategy):
     """Enumerates the whole space in a deterministic order: all-quantized configs first
-    (the default config first of all), then those with one op in FP32 (in graph order),
+    (in preference order), then those with one op in FP32 (in graph order),
     then two, ... Within a fallback set, quantized choices vary in preference order.
 
     Params: ``max_space`` (int, default 100_000): refuse larger spaces.

@@ -27,6 +27,10 @@ _ORT_TYPES: dict[str, np.dtype] = {
 }
 
 
+#: Session config value that keeps ORT from moving Q/DQ pairs across ops (see make_session).
+NO_QDQ_PROPAGATION = "QDQPropagationTransformer"
+
+
 def make_session(
     model: bytes | str, threads: int = 0, *, optimize: bool = True
 ) -> ort.InferenceSession:
@@ -35,6 +39,12 @@ def make_session(
     options.intra_op_num_threads = int(threads)
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # ORT's warnings about unused initializers etc. are noise
+    # ORT would move a Q above a MaxPool whose producer lpot left FP32, turning a fast FP32
+    # NCHWc pool into a slow int8 NCHW one (Fashion CNN: 3.2 ms vs 0.25 ms per batch of 32);
+    # results are identical either way. Users running saved QDQ models should set it too.
+    options.add_session_config_entry(
+        "optimization.disable_specified_optimizers", NO_QDQ_PROPAGATION
+    )
     if not optimize:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
