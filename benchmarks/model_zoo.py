@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lpot_core.cpu import cpu_info, has_vnni
+
 HERE = Path(__file__).resolve().parent
 #: (row key, column title, format)
 COLUMNS: list[tuple[str, str, str]] = [
@@ -71,17 +73,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def machine() -> str:
     """Cores, CPU flags that matter for INT8, load, and library versions."""
-    flags: set[str] = set()
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-            elif line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    vnni = "VNNI" if flags & {"avx512_vnni", "avx_vnni"} else "no VNNI"
+    model, flags = cpu_info()
+    model = model or platform.processor() or platform.machine()
+    vnni = "VNNI" if has_vnni() else "no VNNI"
     simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     versions = []

@@ -9,10 +9,10 @@ import numpy as np
 import onnx
 import pytest
 from lpot_onnx.adaptor import OnnxAdaptor
-from lpot_onnx.capabilities import cpu_has_vnni
 from onnx import numpy_helper
 from onnx_models import small_conv_model, top1
 
+from lpot_core.cpu import has_vnni
 from lpot_core.space import TuningSpace
 
 CONV1 = "/conv_layers/conv_layers.0/Conv"  # 1 input channel: starts FP32 (slow in INT8)
@@ -100,7 +100,7 @@ def test_fallback_leaves_the_op_fp32(mnist_fp32, calib):
 
 def test_weight_granularity_and_reduce_range_are_honoured(mnist_fp32, calib):
     adaptor = OnnxAdaptor("onnxrt_qdq", {"reduce_range": True})
-    assert OnnxAdaptor("onnxrt_qdq").reduce_range is (not cpu_has_vnni())
+    assert OnnxAdaptor("onnxrt_qdq").reduce_range is (not has_vnni())
     space = _space(adaptor, mnist_fp32)
     stats = adaptor.calibrate(mnist_fp32, calib, 100, space.algorithms())
     default = space.default()

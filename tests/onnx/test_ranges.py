@@ -39,3 +39,15 @@ def test_all_zero_tensor_gets_a_range():
     stats = TensorStats()
     stats.update(np.zeros(100, np.float32))
     assert stats.minmax() == (0.0, 0.0) and stats.kl() == (0.0, 0.0)
+
+
+def test_values_at_float32_limits_land_in_the_edge_bins(recwarn):
+    """Additive attention masks hold float32's lowest value; nothing overflows or is lost."""
+    lowest = np.finfo(np.float32).min
+    stats = TensorStats(bins=64)
+    stats.update(np.array([0.5, 1.0], np.float32))
+    stats.update(np.array([lowest, 0.0, -lowest], np.float32))
+    assert stats.hist.sum() == 5
+    assert stats.hist[0] == 1 and stats.hist[-1] == 1  # the extremes, not wrapped around
+    assert stats.minmax() == (float(lowest), float(-lowest))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

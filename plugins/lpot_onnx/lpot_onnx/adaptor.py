@@ -93,7 +93,7 @@ class OnnxAdaptor(Adaptor):
         """7-bit weights: the option if set, else on for CPUs without VNNI."""
         value = self.options.get("reduce_range")
         if value is None:
-            from lpot_onnx.capabilities import default_reduce_range
+            from lpot_core.cpu import default_reduce_range
 
             return default_reduce_range()
         return bool(value)

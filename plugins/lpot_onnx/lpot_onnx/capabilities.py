@@ -9,10 +9,7 @@ Convolutions whose INT8 kernel is slower than FP32 start in FP32 (:func:`slow_in
 
 from __future__ import annotations
 
-import functools
 import logging
-import platform
-from pathlib import Path
 
 import onnx
 
@@ -44,29 +41,6 @@ def op_types(fmt: str) -> set[str]:
     if fmt == "qoperator":
         return set(QLinearOpsRegistry)
     return set(QLinearOpsRegistry) | set(QDQRegistry)  # what quantize_static uses for QDQ
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_has_vnni() -> bool:
-    """True if int8 dot products cannot saturate: x86 with AVX512-VNNI / AVX-VNNI / AMX,
-    or a non-x86 CPU (ARM's sdot/udot accumulate in 32 bits)."""
-    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
-        return True
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False  # unknown x86: assume the worst (7-bit weights are always safe)
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.split(":", 1)[1].split())
-            break
-    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8", "avx_vnni_int8"})
-
-
-def default_reduce_range() -> bool:
-    """7-bit weights on CPUs without VNNI, where u8s8 products saturate int16 (DESIGN §6)."""
-    return not cpu_has_vnni()
 
 
 def quantizable_nodes(proto: onnx.ModelProto, fmt: str) -> list[onnx.NodeProto]:

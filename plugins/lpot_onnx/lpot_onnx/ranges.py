@@ -50,8 +50,10 @@ class TensorStats:
         elif absmax > self.threshold:
             self._grow(absmax)
         width = 2.0 * self.threshold / self.bins
-        idx = np.floor((x + self.threshold) / width).astype(np.int64)
-        np.clip(idx, 0, self.bins - 1, out=idx)
+        # float64 and clip before the cast: near float32's limits (additive attention masks
+        # of -3.4e38) float32 sums overflow to inf, which has no int64 value
+        pos = np.floor((x.astype(np.float64) + self.threshold) / width)
+        idx = np.clip(pos, 0, self.bins - 1).astype(np.int64)
         self.hist += np.bincount(idx, minlength=self.bins)
         self.count += x.size
 

@@ -68,7 +68,7 @@ class TorchAdaptor(Adaptor):
         super().__init__(framework, options)
         rr = self.options.get("reduce_range")
         if rr is None:
-            from lpot_torch.cpu import default_reduce_range
+            from lpot_core.cpu import default_reduce_range
 
             rr = default_reduce_range()
         self.reduce_range = bool(rr)
