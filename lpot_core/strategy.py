@@ -54,12 +54,15 @@ class StrategyContext:
             return float("-inf")
         return trial.accuracy if self.higher_is_better else -trial.accuracy
 
-    #: Direction of ``accuracy`` (False for a loss-like metric), for ranking trials.
-    higher_is_better: bool = True
-
 
 class Strategy(ABC):
     """Base class of tuning strategies; register subclasses with ``lpot_register_strategies``."""
+
+    #: While True, a trial that meets the goal does not end a run with ``timeout: 0``: the
+    #: strategy will trim (or is trimming) the FP32 fallback of a goal-meeting config, for
+    #: fewer FP32 ops and a faster model; it sets it back to False when done. The best
+    #: trial still wins.
+    refining: bool = False
 
     def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
         self.space = space

@@ -228,8 +228,9 @@ class Tuner:
             if len(self.trials) >= limit.max_trials:
                 return "max_trials"
             cfg = strategy.propose()
-            if cfg is None:
-                return "space_exhausted"
+            if cfg is None:  # after a refinement, the goal may already be met
+                met = self.best is not None and self.best.met_goal and not limit.timeout
+                return "goal_met" if met else "space_exhausted"
             if cfg.key in self._seen:  # proposed again in this run: answer from memory
                 repeats += 1
                 if repeats > MAX_REPEATS:
@@ -244,7 +245,7 @@ class Tuner:
             strategy.observe(cfg, trial)
             self.pm.hook.lpot_trial_finished(trial=trial, best=self.best)
             progress.update(trial, self.best, criterion)
-            if trial.met_goal and not limit.timeout:
+            if trial.met_goal and not limit.timeout and not getattr(strategy, "refining", False):
                 return "goal_met"
 
     def _trial(self, cfg: TuneConfig, space: TuningSpace, criterion: Criterion) -> Trial:

@@ -156,9 +156,10 @@ def run_strategy(
     max_trials: int,
     stop_on_goal: bool = True,
 ) -> list[Trial]:
-    """Drive ``strategy`` until it returns None, the goal is met, or ``max_trials``
-    configs were evaluated. ``evaluate`` returns an accuracy, or None/raises for a failed
-    trial. A re-proposed config is replayed (not re-evaluated, not counted)."""
+    """Drive ``strategy`` until it returns None, the goal is met (and the strategy is not
+    refining a goal-meeting config), or ``max_trials`` configs were evaluated.
+    ``evaluate`` returns an accuracy, or None/raises for a failed trial. A re-proposed
+    config is replayed (not re-evaluated, not counted)."""
     trials: list[Trial] = []
     done: dict[str, Trial] = {}
     proposals = 0
@@ -185,6 +186,6 @@ def run_strategy(
         trials.append(trial)
         done[cfg.key] = trial
         strategy.observe(cfg, trial)
-        if trial.met_goal and stop_on_goal:
+        if trial.met_goal and stop_on_goal and not getattr(strategy, "refining", False):
             break
     return trials

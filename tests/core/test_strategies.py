@@ -9,9 +9,11 @@ from conftest import tuning_config
 import lpot_core.strategies
 from lpot_core import plugins
 from lpot_core.api import quantize
+from lpot_core.data import DataLoader
 from lpot_core.errors import ConfigError
 from lpot_core.result import Trial
 from lpot_core.space import TuneConfig
+from lpot_core.strategies.basic import BasicStrategy
 from lpot_core.strategies.exhaustive import ExhaustiveStrategy, iter_space
 from lpot_core.strategies.tpe import TPEStrategy
 from lpot_core.testing.contracts import StrategyContract
@@ -202,3 +204,60 @@ class TestBuiltinStrategyContract(StrategyContract):
     @pytest.fixture(params=NAMES)
     def strategy_name(self, request):
         return request.param
+
+
+@pytest.fixture(scope="module")
+def one_sensitive_of_many() -> NumpyBench:
+    """12 layers, 6 of type Dense, fc2 the only sensitive one: the Dense op-type fallback
+    meets the goal with 6 ops in FP32 where 1 suffices."""
+    model, x, y = make_sensitive_model(0, sensitive=("fc2",), n_layers=12)
+    return NumpyBench(model, x, y, model_wise=INT8_ONLY)
+
+
+def test_basic_trims_a_goal_meeting_op_type_fallback(one_sensitive_of_many):
+    bench = one_sensitive_of_many
+    dense = bench.space.op_types()["Dense"]
+    assert len(dense) == 6 and "fc2" in dense
+    context = bench.context(max_trials=60)
+    strategy = BasicStrategy(bench.space, context)
+    trials = run_strategy(strategy, bench.accuracy, context.meets_goal, 60)
+    fallback_sets = [set(t.config.fp32_ops) for t in trials]
+    assert set(dense) in fallback_sets  # stage 3 met the goal with all six...
+    first_met = fallback_sets.index(set(dense))
+    assert trials[first_met].met_goal
+    assert trials[-1].met_goal and trials[-1].config.fp32_ops == ["fc2"]  # ...trimmed to one
+    assert len(trials) - first_met - 1 <= 2 * 3  # about 2 log2(6) trimming trials
+    assert not strategy.refining
+
+
+def test_trimming_can_be_turned_off(one_sensitive_of_many):
+    bench = one_sensitive_of_many
+    context = bench.context(max_trials=60, params={"max_trim_trials": 0})
+    strategy = BasicStrategy(bench.space, context)
+    trials = run_strategy(strategy, bench.accuracy, context.meets_goal, 60)
+    assert trials[-1].met_goal and len(trials[-1].config.fp32_ops) == 6
+
+
+def test_the_tuner_keeps_going_while_basic_trims(pm, tmp_path):
+    model, x, y = make_sensitive_model(0, sensitive=("fc2",), n_layers=12)
+    # model size: the numpy backend's INT8 is slower, so latency would prefer FP32 ops
+    config = tuning_config(tmp_path, strategy={"name": "basic"}, objective="modelsize")
+    config["quantization"]["model_wise"] = {
+        "activation": {"dtype": ["uint8"], "scheme": ["asym"], "algorithm": ["minmax"]},
+        "weight": {"dtype": ["int8"], "scheme": ["sym"], "granularity": ["per_channel"]},
+    }
+    result = quantize(
+        model,
+        config,
+        calib_dataloader=DataLoader.from_arrays(x[:64], y[:64], batch_size=32),
+        eval_dataloader=DataLoader.from_arrays(x, y, batch_size=128),
+        metric="topk",
+        plugin_manager=pm,
+    )
+    assert result.met_goal and result.stop_reason == "goal_met"
+    first_met = next(t for t in result.trials if t.met_goal)
+    assert len(first_met.config.fp32_ops) == 6  # the Dense op-type fallback
+    trimmed = [t for t in result.trials if t.met_goal and t.index > first_met.index]
+    assert trimmed and min(len(t.config.fp32_ops) for t in trimmed) <= 2
+    # the best is chosen by the objective (model size here), among goal-meeting trials
+    assert result.best in [first_met, *trimmed]

@@ -10,21 +10,30 @@ import pytest
 from lpot_core.config import load_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "onnx"
-NAMES = ["mnist", "fashion_cnn", "efficientnet_lite0", "minilm_spam"]
+#: example -> the prepared data it uses (examples/prepare.py NAME)
+DATA = {
+    "mnist": "mnist",
+    "fashion_cnn": "fashion_cnn",
+    "efficientnet_lite0": "efficientnet_lite0",
+    "minilm_spam": "minilm_spam",
+    "minilm_spam_static": "minilm_spam",
+}
+NAMES = list(DATA)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_example_config_loads(name):
     cfg = load_config(str(EXAMPLES / name / "conf.yaml"))
-    assert cfg.model.path == f"${{LPOT_CACHE:-~/.cache/lpot}}/examples/{name}/model.onnx"
+    data = DATA[name]
+    assert cfg.model.path == f"${{LPOT_CACHE:-~/.cache/lpot}}/examples/{data}/model.onnx"
     assert cfg.tuning.strategy.name == "basic"
     assert cfg.tuning.accuracy_criterion.relative == 0.01
     loaders = [cfg.quantization.calibration.dataloader, cfg.evaluation.accuracy.dataloader]
     for loader, file in zip(loaders, ["calib.npz", "eval.npz"], strict=True):
         dataset, params = loader.dataset
         assert dataset == "NumpyFile"
-        assert params["path"] == f"${{LPOT_CACHE:-~/.cache/lpot}}/examples/{name}/{file}"
-        if name == "minilm_spam":
+        assert params["path"] == f"${{LPOT_CACHE:-~/.cache/lpot}}/examples/{data}/{file}"
+        if data == "minilm_spam":
             assert list(params["inputs"]) == ["input_ids", "attention_mask"]
 
 

@@ -6,6 +6,12 @@ needed) and adjacent bins merge pairwise, so memory is bounded by the bin count,
 the number of samples, and merging is exact. ``minmax``, ``kl`` (ORT's "Entropy", the
 TensorRT/MXNet KL search) and ``percentile`` ranges are all computed from these stats, so
 changing a tensor's algorithm never needs new inference.
+
+Values beyond :data:`SENTINEL` are not data but stand-ins for infinity (transformers add
+float32's lowest value to the attention scores of padding tokens). Like ``inf`` they are
+left out of the statistics; quantized, they saturate to the range's edge, which keeps
+them far below every real score, so softmax still masks them. Counting them would stretch
+one INT8 scale over 1e38 and turn every real score into the same value.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import numpy as np
 DEFAULT_BINS = 2048
 DEFAULT_QUANTIZED_BINS = 128
 DEFAULT_PERCENTILE = 99.999
+#: magnitude above which a value is a sentinel (an infinity stand-in), not data
+SENTINEL = 1e30
 
 
 class TensorStats:
@@ -33,13 +41,13 @@ class TensorStats:
         self.count = 0
 
     def update(self, values: np.ndarray) -> None:
-        """Add a batch of values (any shape); non-finite values are ignored."""
+        """Add a batch of values (any shape); non-finite values and sentinels are ignored."""
         x = np.asarray(values, dtype=np.float32).ravel()
         if x.size == 0:
             return
         lo, hi = float(x.min()), float(x.max())
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            x = x[np.isfinite(x)]
+        if not (lo >= -SENTINEL and hi <= SENTINEL):  # also False for NaN
+            x = x[np.abs(x) <= SENTINEL]
             if x.size == 0:
                 return
             lo, hi = float(x.min()), float(x.max())
@@ -50,10 +58,8 @@ class TensorStats:
         elif absmax > self.threshold:
             self._grow(absmax)
         width = 2.0 * self.threshold / self.bins
-        # float64 and clip before the cast: near float32's limits (additive attention masks
-        # of -3.4e38) float32 sums overflow to inf, which has no int64 value
-        pos = np.floor((x.astype(np.float64) + self.threshold) / width)
-        idx = np.clip(pos, 0, self.bins - 1).astype(np.int64)
+        idx = np.floor((x + self.threshold) / width).astype(np.int64)
+        np.clip(idx, 0, self.bins - 1, out=idx)
         self.hist += np.bincount(idx, minlength=self.bins)
         self.count += x.size
 
