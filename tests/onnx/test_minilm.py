@@ -1,13 +1,13 @@
 """Static INT8 MiniLM (the zoo's spam classifier): a real case where the default all-INT8
 config misses the 1% goal and the strategies must reach it by falling ops back to FP32.
 
-Measured on this data (64 test emails, 20 other test emails calibrate): FP32 63/64;
-quantizing Softmax outputs (uint8 steps of 1/255 over attention probabilities) costs up
-to 4 emails per layer (layers 0, 2 and 4), while the Q/K/V projections in INT8 cost none.
-The tuning space is kept small so each run takes a handful of trials: Q/K/V MatMuls and
-Softmax are tunable, with one quantized choice each (``model_wise``); every other op
-stays FP32 (``op_wise``). The full static space (199 ops) misses by 14-17% with the
-default config and needs far more trials than a unit test can afford.
+Measured on this data (64 test emails, 20 other test emails calibrate), the whole graph
+(199 ops, QDQ, one INT8 choice per op): FP32 63/64, all-INT8 61/64 (-3.2%). The residual
+Adds hold BERT's outlier channels (|x| ~ 200 after layer 0's FFN): ``basic``'s op-type stage
+meets the goal with all 62 Adds in FP32 (trial 2), then trims that set to 8 Adds within
+its 16-trial budget (18 trials, ~40 s). ``tpe`` meets it on its second proposal.
+Calibration ignores the attention mask's -3.4e38 entries (infinity stand-ins); counting
+them, every Softmax input collapsed and all-INT8 scored 0.835 on 200 emails.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from lpot_core.api import quantize
 from lpot_core.data import DataLoader
 
 N_CALIB, N_EVAL = 20, 64
-TUNABLE = r"(?!.*(/self/(query|key|value)/MatMul|/Softmax)$).*"  # all but Q/K/V + Softmax
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,6 @@ def _config(strategy: str, workspace) -> dict:
                 "activation": one_choice,
                 "weight": {"dtype": ["int8"], "scheme": ["sym"], "granularity": ["per_tensor"]},
             },
-            "op_wise": {TUNABLE: {"activation": {"dtype": ["fp32"]}}},
         },
         "evaluation": {"accuracy": {"metric": {"topk": 1}}},
         "tuning": {
@@ -72,11 +70,16 @@ def test_static_minilm_meets_the_goal_by_fallback(strategy, spam, tmp_path):
     )
     baseline, default = result.baseline, result.trials[0]  # trials: INT8 configs only
     assert baseline.accuracy >= 0.95
-    assert len(default.config.quantized_ops) == 24  # 18 Q/K/V MatMuls + 6 Softmax
+    assert len(default.config.quantized_ops) > 150  # every op ORT can quantize
     assert not default.met_goal, f"the all-INT8 default met the goal: {default.accuracy}"
     assert result.met_goal, str(result)
     assert result.best.accuracy >= baseline.accuracy * 0.99
-    fp32_ops = [op for op in result.best.config.fp32_ops if op in default.config.quantized_ops]
-    assert fp32_ops, "the goal was met without any fallback"
-    assert result.best.config.quantized_ops, "everything fell back to FP32"
-    print(f"{strategy}: {len(result.trials)} trials, FP32 ops {fp32_ops}")
+    met = [t for t in result.trials if t.met_goal]
+    assert all(t.config.fp32_ops and t.config.quantized_ops for t in met)
+    if strategy == "basic":  # the goal-meeting op-type fallback, then trimmed
+        first, smallest = len(met[0].config.fp32_ops), min(len(t.config.fp32_ops) for t in met)
+        assert smallest <= first // 4, (first, smallest)
+    print(
+        f"{strategy}: {len(result.trials)} trials, FP32 ops per goal-meeting trial",
+        [len(t.config.fp32_ops) for t in met],
+    )
