@@ -29,6 +29,7 @@ import prepare as examples  # examples/prepare.py  # noqa: E402
 from lpot_core.benchmark import compare  # noqa: E402
 from lpot_core.config import load_config  # noqa: E402
 from lpot_core.data import DataLoader  # noqa: E402
+from lpot_core.paths import expand  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ MODELS: dict[str, tuple[str, int]] = {
     "fashion_cnn": ("Fashion-MNIST test, 10,000", 2000),
     "efficientnet_lite0": ("ImageNet, 20 images (foolbox)", 20),
     "minilm_spam": ("SpamAssassin test, 500 emails", 100),
+    "minilm_spam_static": ("SpamAssassin test, 500 emails", 100),
 }
 THREADS = (1, 2)
 #: what ORT's plain functions produce by default, in lpot's framework names
@@ -111,11 +113,11 @@ def model_rows(name: str, quick: bool, workdir: Path) -> list[dict[str, Any]]:
     from lpot_core.api import quantize
 
     dataset, quick_eval = MODELS[name]
-    folder = examples.example_dir(name)
-    if not (folder / "eval.npz").is_file():
-        examples.prepare(name)
     conf_path = ROOT / "examples" / "onnx" / name / "conf.yaml"
     cfg = load_config(str(conf_path))
+    folder = Path(expand(cfg.model.path)).parent  # examples share prepared data
+    if not (folder / "eval.npz").is_file():
+        examples.prepare(folder.name)
     cfg = cfg.replace(**{"tuning.workspace.path": str(workdir / name)})
     calib_cfg = cfg.quantization.calibration.dataloader
     eval_cfg = cfg.evaluation.accuracy.dataloader
