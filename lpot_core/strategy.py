@@ -16,11 +16,13 @@ so that a resumed run retraces the same path.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import attrs
 
+from lpot_core.config_schema import suggest
+from lpot_core.errors import ConfigError
 from lpot_core.result import Trial
 from lpot_core.space import TuneConfig, TuningSpace
 
@@ -64,9 +66,36 @@ class Strategy(ABC):
     #: trial still wins.
     refining: bool = False
 
+    #: The parameters this strategy reads from ``tuning.strategy`` (name -> converter such
+    #: as ``int`` or :func:`count`); None accepts any. The tuner checks them with
+    #: :meth:`check_params` before the first evaluation, so a typo fails fast.
+    param_types: ClassVar[Mapping[str, Callable[[Any], Any]] | None] = None
+
     def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
         self.space = space
         self.context = context
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` converted to their declared types; ConfigError names a bad key or value."""
+        if cls.param_types is None:
+            return dict(params)
+        checked = {}
+        for key, value in params.items():
+            convert = cls.param_types.get(key)
+            if convert is None:
+                near = suggest(key, cls.param_types)
+                known = ", ".join(sorted(cls.param_types)) or "none"
+                raise ConfigError(
+                    f"tuning.strategy.{key}: not a parameter of this strategy"
+                    + (f" (did you mean {near!r}?)" if near else "")
+                    + f"; it takes: {known}"
+                )
+            try:
+                checked[key] = convert(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"tuning.strategy.{key}: {exc} (got {value!r})") from None
+        return checked
 
     @abstractmethod
     def propose(self) -> TuneConfig | None:
@@ -74,6 +103,20 @@ class Strategy(ABC):
 
     def observe(self, cfg: TuneConfig, trial: Trial) -> None:  # noqa: B027 - optional hook
         """Learn from the result of ``cfg`` (called once after every ``propose``)."""
+
+
+def count(value: Any) -> int:
+    """A non-negative integer parameter (booleans and fractions are refused)."""
+    if isinstance(value, bool) or not float(value).is_integer() or int(value) < 0:
+        raise ValueError("must be a whole number >= 0")
+    return int(value)
+
+
+def fraction(value: Any) -> float:
+    """A parameter in [0, 1]."""
+    if isinstance(value, bool) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError("must be a number between 0 and 1")
+    return float(value)
 
 
 class GeneratorStrategy(Strategy):

@@ -159,6 +159,8 @@ class Tuner:
         start = time.monotonic()
         cfg = self.config.tuning
         strategy_cls = self._strategy_class()  # fail fast, before any evaluation
+        check = getattr(strategy_cls, "check_params", dict)
+        params = check(cfg.strategy.params)
         approaches = self._approaches()
         baseline = self.baseline()
         crit = cfg.accuracy_criterion
@@ -190,7 +192,7 @@ class Tuner:
                         for t in self.history.recorded.values()
                         if t.config is not None and t.origin != self.origin
                     ],
-                    params=dict(cfg.strategy.params),
+                    params=params,
                     higher_is_better=self.higher_is_better,
                 )
                 strategy = strategy_cls(space, context)

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from lpot_core.result import Trial
 from lpot_core.space import TuneConfig
 from lpot_core.strategies._common import MemoStrategy, Steps, accuracy_key, trial_score
+from lpot_core.strategy import count
 
 
 class BasicStrategy(MemoStrategy):
@@ -42,8 +43,11 @@ class BasicStrategy(MemoStrategy):
     ``max_trim_trials`` (int, default 16; 0 disables trimming).
     """
 
+    param_types = {"max_sensitivity_ops": count, "max_trim_trials": count}
     #: per-op stage: best of each round (True) or first improvement in ranking order.
     best_improvement = True
+    #: stage 3 (each op type in FP32): blunt but cheap when per-op ranking costs trials.
+    op_type_stage = True
 
     def generate(self) -> Steps:
         best = self.space.default()
@@ -51,7 +55,7 @@ class BasicStrategy(MemoStrategy):
         best, best_trial = yield from self.model_wise(best, best_trial)
         if best_trial.met_goal:
             return  # all quantized ops and the goal met: any fallback only costs speed
-        for ops in self.space.op_types().values():
+        for ops in self.space.op_types().values() if self.op_type_stage else ():
             self.refining = self.trims  # a goal met here is trimmed before the run stops
             trial = yield from self.evaluate(best.fallback(ops))
             if trial.met_goal:

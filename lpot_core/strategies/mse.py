@@ -1,4 +1,5 @@
-"""``mse``: ``basic`` with ops ranked by quantization error instead of accuracy trials.
+"""``mse``: ``basic`` with ops ranked by quantization error instead of accuracy trials,
+and no op-type stage: after the model-wise stage it falls back ops in error order.
 
 The error of an op is ``context.op_errors``: the normalized MSE between its FP32 and
 quantized outputs, which costs a quantize and an inspection, never an evaluation.
@@ -25,6 +26,13 @@ from lpot_core.result import Trial
 from lpot_core.space import TuneConfig
 from lpot_core.strategies._common import Steps
 from lpot_core.strategies.basic import BasicStrategy
+from lpot_core.strategy import count
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError('must be "auto", true or false')
 
 
 class MSEStrategy(BasicStrategy):
@@ -34,8 +42,16 @@ class MSEStrategy(BasicStrategy):
     and ``basic``'s ``max_sensitivity_ops`` for the no-inspection fallback.
     """
 
+    param_types = {
+        **BasicStrategy.param_types,
+        "isolate": lambda v: v if v == "auto" else _boolean(v),
+        "max_isolated_ops": count,
+    }
     _output_mode = False
     best_improvement = False  # trust the error ranking: no trial round per accepted op
+    # The ranking costs no evaluations, so go straight to it (as LPOT's mse did): falling
+    # back whole op types first would put many ops in FP32 that trimming must win back.
+    op_type_stage = False
 
     def rank(self, base: TuneConfig, base_trial: Trial, ops: Sequence[str]) -> Steps:
         errors = self.errors(base, ops)

@@ -15,6 +15,8 @@ class RandomStrategy(MemoStrategy):
     """The default config, then per-op uniform random choices (and sampling size),
     from ``numpy.random.default_rng(context.seed)``. Stops when the space is exhausted."""
 
+    param_types = {}  # none
+
     def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
         super().__init__(space, context)
         self.rng = np.random.default_rng(context.seed)

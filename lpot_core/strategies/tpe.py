@@ -31,7 +31,7 @@ from hyperopt.base import JOB_STATE_DONE, Domain
 
 from lpot_core.result import Trial
 from lpot_core.space import FP32, TuneConfig, TuningSpace
-from lpot_core.strategy import Strategy, StrategyContext
+from lpot_core.strategy import Strategy, StrategyContext, count, fraction
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ class TPEStrategy(Strategy):
     ``min(10, max(2, max_trials // 5))``), ``n_ei_candidates`` (default 24),
     ``gamma`` (default 0.25), ``fallback_prior`` (default 0.5).
     """
+
+    param_types = {
+        "max_dims": count,
+        "n_startup_jobs": count,
+        "n_ei_candidates": count,
+        "gamma": fraction,
+        "fallback_prior": fraction,
+    }
 
     def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
         super().__init__(space, context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import tuning_config
@@ -87,8 +89,17 @@ def test_mse_ranks_without_sensitivity_trials(registry, bench):
     mse = run(registry, bench, "mse")
     blind = run(registry, bench, "mse", inspect=False)
     assert len(mse) < len(basic)
-    ranking = 1 + len(bench.space.op_types()) + len(bench.space.tunable_ops)
-    assert [t.key for t in blind[:ranking]] == [t.key for t in basic[:ranking]]
+    # blind mse: basic's sensitivity trials, without basic's op-type stage before them
+    n_types, n_ops = len(bench.space.op_types()), len(bench.space.tunable_ops)
+    assert blind[0].key == basic[0].key  # the default config
+    sensitivity = [t.key for t in basic[1 + n_types : 1 + n_types + n_ops]]
+    assert [t.key for t in blind[1 : 1 + n_ops]] == sensitivity
+    assert not any(
+        set(t.config.fp32_ops) == set(ops)
+        for t in mse[1:]
+        for ops in bench.space.op_types().values()
+        if len(ops) > 1
+    )
 
 
 def test_mse_output_mode_reranks_and_still_finds_both(registry, bench):
@@ -261,3 +272,37 @@ def test_the_tuner_keeps_going_while_basic_trims(pm, tmp_path):
     assert trimmed and min(len(t.config.fp32_ops) for t in trimmed) <= 2
     # the best is chosen by the objective (model size here), among goal-meeting trials
     assert result.best in [first_met, *trimmed]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "params", "message"),
+    [
+        ("basic", {"max_trim_trial": 4}, "did you mean 'max_trim_trials'"),
+        ("basic", {"max_trim_trials": -1}, "tuning.strategy.max_trim_trials: must be a whole"),
+        ("mse", {"isolate": "sometimes"}, 'must be "auto", true or false'),
+        ("tpe", {"gamma": 2}, "tuning.strategy.gamma: must be a number between 0 and 1"),
+        ("random", {"seed": 3}, "it takes: none"),
+    ],
+)
+def test_bad_strategy_params_fail_before_any_evaluation(
+    pm, sensitive, tmp_path, strategy, params, message
+):
+    model, calib, evalset = sensitive
+    calls = []
+    config = tuning_config(tmp_path, strategy={"name": strategy, **params})
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        quantize(
+            model,
+            config,
+            calib_dataloader=calib,
+            eval_dataloader=evalset,
+            eval_func=lambda m: calls.append(m) or 1.0,
+            plugin_manager=pm,
+        )
+    assert calls == []
+
+
+def test_strategy_params_are_converted(registry):
+    assert registry["basic"].check_params({"max_trim_trials": 4.0}) == {"max_trim_trials": 4}
+    assert registry["mse"].check_params({"isolate": "auto"}) == {"isolate": "auto"}
+    assert registry["tpe"].check_params({"gamma": "0.5"}) == {"gamma": 0.5}
