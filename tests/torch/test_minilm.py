@@ -10,10 +10,13 @@ VNNI and 8-bit activations the default config meets the goal). The attention
 MatMuls cost the most: with them FP32 the rest meets the goal (192/200); layer 0's
 probabilities x values MatMul alone recovers 191/200.
 
-Each op has one INT8 choice (``model_wise``), so the space is INT8 or FP32 per op. The
-three strategy runs share one workspace: the FP32 baseline and every config an earlier
-strategy tried are replayed from the history, not evaluated again (a trial costs ~20 s
-here, most of it lowering the graph to oneDNN kernels).
+Each op has one INT8 choice (``model_wise``), so the space is INT8 or FP32 per op.
+Measured: ``basic`` meets the goal with all 37 Linears in FP32 (trial 2) and trims that
+to 2 (11 trials); ``mse``, ranking ops by quantization error with no op-type stage, meets
+it with 4 FFN Linears in FP32 (7 trials); ``tpe`` with 33 ops in FP32 (2 trials).
+``basic`` and ``tpe`` share one workspace (``tpe``'s configs that ``basic`` tried are
+replayed from the history; a trial costs ~13 s here, most of it lowering the graph to
+oneDNN kernels); ``mse`` gets its own.
 """
 
 from __future__ import annotations
@@ -91,12 +94,15 @@ def _config(strategy: str, workspace, example: dict[str, np.ndarray]) -> dict:
 
 
 @pytest.mark.parametrize("strategy", ["basic", "mse", "tpe"])
-def test_static_minilm_meets_the_goal_by_fallback(strategy, spam, loaders, workspace):
+def test_static_minilm_meets_the_goal_by_fallback(strategy, spam, loaders, workspace, tmp_path):
     calib, evalset = loaders
     example = {k: v[:2] for k, v in spam[0].items()}
+    # mse walks its own path (error ranking, no op-type stage): a workspace of its own,
+    # so its trials are evaluated, not replayed from basic's
+    where = tmp_path if strategy == "mse" else workspace
     result = quantize(
         zoo.spam_classifier(),
-        _config(strategy, workspace, example),
+        _config(strategy, where, example),
         calib_dataloader=calib,
         eval_dataloader=evalset,
         metric={"topk": 1},
@@ -110,6 +116,10 @@ def test_static_minilm_meets_the_goal_by_fallback(strategy, spam, loaders, works
     assert result.best.config.fp32_ops, "the goal was met without any fallback"
     assert result.best.config.quantized_ops, "everything fell back to FP32"
     assert result.model_path is not None and result.model_path.suffix == ".pt2"
+    if strategy == "mse":  # ranked by quantization error, op by op: no op type wholesale
+        assert result.evaluated_trials == len(result.trials)
+        assert len(result.best.config.fp32_ops) < 12, result.best.config.fp32_ops
+    print(f"{strategy} FP32 ops: {result.best.config.fp32_ops}")
     lowered = result.model.cache.get("lowered")  # built if the best trial ran in this process
     if lowered is not None:  # every INT8 Linear (3-D input: reshape + addmm) became oneDNN's
         int8_linears = [op for op in result.best.config.quantized_ops if "matmul" not in op]
