@@ -105,18 +105,31 @@ class Strategy(ABC):
         """Learn from the result of ``cfg`` (called once after every ``propose``)."""
 
 
+def _number(value: Any, rule: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(rule)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(rule) from None
+
+
 def count(value: Any) -> int:
     """A non-negative integer parameter (booleans and fractions are refused)."""
-    if isinstance(value, bool) or not float(value).is_integer() or int(value) < 0:
-        raise ValueError("must be a whole number >= 0")
-    return int(value)
+    rule = "must be a whole number >= 0"
+    number = _number(value, rule)
+    if not number.is_integer() or number < 0:
+        raise ValueError(rule)
+    return int(number)
 
 
 def fraction(value: Any) -> float:
     """A parameter in [0, 1]."""
-    if isinstance(value, bool) or not 0.0 <= float(value) <= 1.0:
-        raise ValueError("must be a number between 0 and 1")
-    return float(value)
+    rule = "must be a number between 0 and 1"
+    number = _number(value, rule)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(rule)
+    return number
 
 
 class GeneratorStrategy(Strategy):

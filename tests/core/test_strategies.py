@@ -279,6 +279,8 @@ def test_the_tuner_keeps_going_while_basic_trims(pm, tmp_path):
     [
         ("basic", {"max_trim_trial": 4}, "did you mean 'max_trim_trials'"),
         ("basic", {"max_trim_trials": -1}, "tuning.strategy.max_trim_trials: must be a whole"),
+        ("basic", {"max_sensitivity_ops": "lots"}, "max_sensitivity_ops: must be a whole"),
+        ("tpe", {"fallback_prior": None}, "fallback_prior: must be a number between 0 and 1"),
         ("mse", {"isolate": "sometimes"}, 'must be "auto", true or false'),
         ("tpe", {"gamma": 2}, "tuning.strategy.gamma: must be a number between 0 and 1"),
         ("random", {"seed": 3}, "it takes: none"),
