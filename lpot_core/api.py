@@ -62,6 +62,8 @@ def quantize(
         metric if metric is not None else (accuracy.metric if accuracy else None), pm
     )
     if eval_func is not None:
+        if metric is not None:
+            log.warning("eval_func is given: it scores the models and metric= is ignored")
 
         def evaluate(m: Any) -> float:
             return eval_func(adaptor.user_model(m))

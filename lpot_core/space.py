@@ -267,6 +267,10 @@ class TuningSpace:
                 groups.setdefault(self.ops[name].type, []).append(name)
         return groups
 
+    def quantizable(self) -> bool:
+        """True if any op has a quantized choice (model_wise/op_wise may leave none)."""
+        return any(not c.is_fp32 for cs in self.choices.values() for c in cs)
+
     def can_fallback(self, name: str) -> bool:
         return FP32 in self.choices[name]
 

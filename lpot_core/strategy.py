@@ -123,6 +123,14 @@ def count(value: Any) -> int:
     return int(number)
 
 
+def positive(value: Any) -> int:
+    """An integer parameter >= 1."""
+    number = count(value)
+    if number < 1:
+        raise ValueError("must be a whole number >= 1")
+    return number
+
+
 def fraction(value: Any) -> float:
     """A parameter in [0, 1]."""
     rule = "must be a number between 0 and 1"

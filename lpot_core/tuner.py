@@ -178,8 +178,17 @@ class Tuner:
         reason = "space_exhausted"
         progress = Progress(total=limit.max_trials)
         try:
-            for approach in approaches:
+            for i, approach in enumerate(approaches):
                 space = self._space(approach)
+                if not space.quantizable():
+                    if i + 1 < len(approaches) or self.trials:
+                        log.warning("no op to quantize with the %s approach; skipping", approach)
+                        continue
+                    raise ConfigError(
+                        "nothing to quantize: every op is FP32 (the model has no op the "
+                        "backend quantizes, or quantization.model_wise/op_wise allow only "
+                        "fp32); allow an int8 or uint8 dtype"
+                    )
                 context = StrategyContext(
                     baseline=baseline,
                     seed=cfg.random_seed,

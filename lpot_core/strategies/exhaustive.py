@@ -8,7 +8,7 @@ from itertools import combinations, product
 from lpot_core.errors import ConfigError
 from lpot_core.space import FP32, TuneConfig, TuningSpace
 from lpot_core.strategies._common import MemoStrategy, Steps
-from lpot_core.strategy import StrategyContext, count
+from lpot_core.strategy import StrategyContext, positive
 
 
 class ExhaustiveStrategy(MemoStrategy):
@@ -19,7 +19,7 @@ class ExhaustiveStrategy(MemoStrategy):
     Params: ``max_space`` (int, default 100_000): refuse larger spaces.
     """
 
-    param_types = {"max_space": count}
+    param_types = {"max_space": positive}
 
     def __init__(self, space: TuningSpace, context: StrategyContext) -> None:
         limit = int(context.params.get("max_space", 100_000))

@@ -31,7 +31,7 @@ from hyperopt.base import JOB_STATE_DONE, Domain
 
 from lpot_core.result import Trial
 from lpot_core.space import FP32, TuneConfig, TuningSpace
-from lpot_core.strategy import Strategy, StrategyContext, count, fraction
+from lpot_core.strategy import Strategy, StrategyContext, count, fraction, positive
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,9 @@ class TPEStrategy(Strategy):
     """
 
     param_types = {
-        "max_dims": count,
+        "max_dims": positive,
         "n_startup_jobs": count,
-        "n_ei_candidates": count,
+        "n_ei_candidates": positive,
         "gamma": fraction,
         "fallback_prior": fraction,
     }

@@ -284,6 +284,8 @@ def test_the_tuner_keeps_going_while_basic_trims(pm, tmp_path):
         ("mse", {"isolate": "sometimes"}, 'must be "auto", true or false'),
         ("tpe", {"gamma": 2}, "tuning.strategy.gamma: must be a number between 0 and 1"),
         ("random", {"seed": 3}, "it takes: none"),
+        ("tpe", {"max_dims": 0}, "tuning.strategy.max_dims: must be a whole number >= 1"),
+        ("exhaustive", {"max_space": 0}, "max_space: must be a whole number >= 1"),
     ],
 )
 def test_bad_strategy_params_fail_before_any_evaluation(

@@ -376,3 +376,18 @@ def test_a_record_cut_short_by_a_crash_is_dropped_and_appends_stay_clean(pm, sen
     assert all(json.loads(line) for line in lines)  # every line is a whole record again
     third = quantize(model, cfg, **kw)
     assert all(t.replayed for t in third.trials)
+
+
+def test_a_space_with_nothing_to_quantize_is_a_config_error(pm, sensitive, tmp_path):
+    model, calib, evalset = sensitive
+    config = tuning_config(tmp_path)
+    config["quantization"]["model_wise"] = {"activation": {"dtype": ["fp32"]}}
+    with pytest.raises(ConfigError, match="nothing to quantize: every op is FP32"):
+        quantize(
+            model,
+            config,
+            calib_dataloader=calib,
+            eval_dataloader=evalset,
+            metric="topk",
+            plugin_manager=pm,
+        )

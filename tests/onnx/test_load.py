@@ -43,6 +43,8 @@ def test_truncated_file_is_a_model_error(tmp_path, mnist_path):
 def test_missing_file_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="does not exist"):
         OnnxAdaptor().load(tmp_path / "nope.onnx")
+    with pytest.raises(ModelError, match="is a folder; give the .onnx file inside it"):
+        OnnxAdaptor().load(tmp_path)
 
 
 def _save_external(tmp_path):

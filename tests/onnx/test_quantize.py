@@ -83,6 +83,27 @@ def test_every_algorithm_comes_from_one_calibration(mnist_fp32, calib, evalset):
         assert top1(adaptor, q, evalset) >= fp32 - 0.01, algorithm
 
 
+@pytest.mark.parametrize("framework", ["onnxrt_qdq", "onnxrt_qlinearops"])
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_symmetric_activations_keep_the_relus(framework, dtype, mnist_fp32, calib, evalset):
+    """ORT drops a Relu after a quantized op when activations are asymmetric (the zero
+    point clamps like the Relu); with symmetric ranges it must keep it (top-1 was 0.13)."""
+    adaptor = OnnxAdaptor(framework)
+    space = _space(adaptor, mnist_fp32)
+    stats = adaptor.calibrate(mnist_fp32, calib, 100, space.algorithms())
+    sym = space.default()
+    sym = sym.with_ops(
+        {
+            n: attrs.evolve(c, activation=attrs.evolve(c.activation, scheme="sym", dtype=dtype))
+            for n, c in sym.ops.items()
+            if not c.is_fp32
+        }
+    )
+    q = adaptor.quantize(mnist_fp32, sym, stats)
+    assert any(n.op_type == "Relu" for n in q.proto.graph.node)
+    assert top1(adaptor, q, evalset) >= top1(adaptor, mnist_fp32, evalset) - 0.02
+
+
 def test_fallback_leaves_the_op_fp32(mnist_fp32, calib):
     for framework in ("onnxrt_qdq", "onnxrt_qlinearops"):
         adaptor = OnnxAdaptor(framework)

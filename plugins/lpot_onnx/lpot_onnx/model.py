@@ -170,6 +170,8 @@ def quantized_kind(proto: onnx.ModelProto) -> str:
 
 
 def _read_file(path: Path) -> onnx.ModelProto:
+    if path.is_dir():
+        raise ModelError(f"model path {path} is a folder; give the .onnx file inside it")
     if not path.is_file():
         raise ModelError(f"ONNX model file {path} does not exist; check the path")
     try:

@@ -93,7 +93,11 @@ def quantize(
         else:
             per_tensor_weights.add(w)
     op_types = sorted({nodes[n].op_type for n in quantized})
-    extra = {"WeightSymmetric": True, "ActivationSymmetric": False}
+    # ORT drops a Relu/Clip after a quantized op unless activations are symmetric: right for
+    # asymmetric ranges (zero point at the minimum clamps like the Relu), wrong for symmetric
+    # ones, whose negative half would pass through. Per-tensor schemes come from overrides.
+    any_sym = any(chosen[n].activation.scheme == "sym" for n in quantized)
+    extra = {"WeightSymmetric": True, "ActivationSymmetric": any_sym}
     try:
         proto = update_opset_version(proto, QuantType.QInt8, default_act)
         if fmt == "qdq":
