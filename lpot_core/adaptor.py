@@ -114,6 +114,12 @@ class Adaptor(ABC):
         a compiled module), using :func:`time_calls`."""
         return time_calls(lambda: self.predict(model, inputs), warmup, iterations)
 
+    def declined_ops(self, model: Any) -> list[str]:
+        """Ops of a quantized ``model`` that its config quantized but the backend left in
+        FP32 (a pattern it cannot fuse, an op whose input stayed FP32); reported to users.
+        Default: none known."""
+        return []
+
     def model_size(self, model: Any) -> int:
         """Bytes the saved model takes on disk."""
         with tempfile.TemporaryDirectory() as tmp:

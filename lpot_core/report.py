@@ -50,6 +50,7 @@ def summary(
         "evaluated_trials": result.evaluated_trials,
         "tuning_seconds": round(result.tuning_seconds, 3),
         "fp32_ops": best.config.fp32_ops if best and best.config else [],
+        "backend_fp32_ops": list(result.declined_ops),
         "model_path": str(result.model_path) if result.model_path else None,
         "history_path": str(result.history_path),
     }
@@ -94,9 +95,17 @@ def result_table(result: TuningResult, data: dict[str, Any] | None = None) -> st
         "",
     ]
     outcome = "met the accuracy goal" if d["met_goal"] else "did NOT meet the accuracy goal"
+    declined = d.get("backend_fp32_ops") or []
+    also = (
+        f" (+{len(declined)} the backend did not quantize: {', '.join(declined[:3])}"
+        + (", ..." if len(declined) > 3 else "")
+        + ")"
+        if declined
+        else ""
+    )
     lines.append(
         f"Outcome: {outcome} (stopped: {d['stop_reason']}); "
-        f"{len(d['fp32_ops'])} op(s) left in FP32."
+        f"{len(d['fp32_ops'])} op(s) left in FP32{also}."
     )
     if d.get("model_path"):
         lines.append(f"INT8 model: {d['model_path']}")

@@ -88,6 +88,8 @@ class TuningResult:
     #: median seconds per forward of the FP32 and best INT8 model ({"fp32", "int8"}),
     #: measured side by side at the end of a ``performance`` run
     latency: dict[str, float] | None = None
+    #: ops the best config quantized that the backend left in FP32 (``Adaptor.declined_ops``)
+    declined_ops: list[str] = attrs.field(factory=list)
 
     @property
     def evaluated_trials(self) -> int:

@@ -412,6 +412,7 @@ class Tuner:
             )
             latency = {name: t.median for name, t in timed.items()}
         result = TuningResult(
+            declined_ops=self.adaptor.declined_ops(model) if model is not None else [],
             latency=latency,
             model=model,
             met_goal=bool(self.best and self.best.met_goal),

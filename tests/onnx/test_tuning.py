@@ -9,6 +9,7 @@ from lpot_onnx.model import OnnxModel
 
 from lpot_core.api import quantize
 from lpot_core.data import DataLoader
+from lpot_core.report import result_table
 
 
 def _config(
@@ -55,6 +56,13 @@ def test_mnist_cnn_meets_the_goal(framework, approach, mnist_path, mnist, tmp_pa
     assert result.best.accuracy >= result.baseline.accuracy * 0.99
     assert isinstance(result.model, OnnxModel) and result.model.kind != "fp32"
     assert result.model_path is not None and result.model_path.suffix == ".onnx"
+    if framework == "onnxrt_qlinearops":
+        # conv1 starts FP32 (slow in INT8), so QOperator has no quantized input for the
+        # Relu and MaxPool after it: they stay FP32 too, and the report says so
+        assert result.best.config.fp32_ops == ["/conv_layers/conv_layers.0/Conv"]
+        declined = ["/conv_layers/conv_layers.1/Relu", "/conv_layers/conv_layers.2/MaxPool"]
+        assert result.declined_ops == declined
+        assert "1 op(s) left in FP32 (+2 the backend did not quantize: " in result_table(result)
 
 
 def test_fashion_cnn_qoperator(tmp_path):

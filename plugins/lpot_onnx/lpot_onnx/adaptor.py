@@ -177,6 +177,9 @@ class OnnxAdaptor(Adaptor):
 
         return save_model(self.load(model), Path(path))
 
+    def declined_ops(self, model: Any) -> list[str]:
+        return list(getattr(model, "declined", ()))
+
     def model_size(self, model: Any) -> int:
         return len(self.load(model).serialized())
 

@@ -44,9 +44,12 @@ class OnnxModel:
         proto: onnx.ModelProto,
         kind: str = "fp32",
         op_outputs: dict[str, tuple[str, ...]] | None = None,
+        declined: tuple[str, ...] = (),
     ) -> None:
         self.proto = proto
         self.kind = kind
+        #: ops the config quantized that ORT left in FP32
+        self.declined = tuple(declined)
         self.op_outputs = dict(op_outputs) if op_outputs is not None else op_output_tensors(proto)
         self._sessions: dict[int, Any] = {}
         self._bytes: bytes | None = None

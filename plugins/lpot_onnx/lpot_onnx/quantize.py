@@ -154,8 +154,8 @@ def quantize(
             f"{first}); fall the failing op back to FP32 or report it"
         ) from exc
     name_nodes(result)
-    _report_unquantized(result, [n for n in chosen if not chosen[n].is_fp32], nodes, fmt)
-    return OnnxModel(result, kind=fmt, op_outputs=model.op_outputs)
+    declined = _report_unquantized(result, [n for n in chosen if not chosen[n].is_fp32], nodes, fmt)
+    return OnnxModel(result, kind=fmt, op_outputs=model.op_outputs, declined=declined)
 
 
 def _tensor_owners(
@@ -210,8 +210,8 @@ def _tensor_ranges(
 
 def _report_unquantized(
     result: onnx.ModelProto, wanted: list[str], original: Mapping[str, onnx.NodeProto], fmt: str
-) -> None:
-    """Log ops the config asked to quantize that ORT left in FP32."""
+) -> tuple[str, ...]:
+    """Log and return the ops the config asked to quantize that ORT left in FP32."""
     producers = {o: n for n in result.graph.node for o in n.output}
     by_name = {n.name: n for n in result.graph.node}
     left = []
@@ -226,6 +226,8 @@ def _report_unquantized(
             continue
         if fmt != "qdq" and any(i.endswith("_quantized") for i in node.input):
             continue  # QOperator ops that run on quantized values keep name and type
-        left.append(f"{name} ({node.op_type})")
+        left.append(name)
     if left:
-        log.info("ONNX Runtime left %d op(s) in FP32: %s", len(left), ", ".join(left[:10]))
+        shown = ", ".join(f"{n} ({by_name[n].op_type})" for n in left[:10])
+        log.info("ONNX Runtime left %d op(s) in FP32: %s", len(left), shown)
+    return tuple(left)
