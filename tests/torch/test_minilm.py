@@ -3,17 +3,16 @@ dynamic INT8, and a real case where the default static config misses the goal an
 strategy reaches it by falling ops back to FP32.
 
 Measured on this data (232 seeded test emails at 64 tokens; 32 calibrate, 200 evaluate):
-FP32 191/200; all 49 ops INT8 (37 Linear, 12 attention MatMuls) with 7-bit activations
-187/200, a 2.1% relative loss against the 1% goal. 7-bit is what lpot picks on CPUs
-without VNNI; the test sets ``reduce_range`` so the case is the same on every CPU (with
-VNNI and 8-bit activations the default config meets the goal). The attention
-MatMuls cost the most: with them FP32 the rest meets the goal (192/200); layer 0's
-probabilities x values MatMul alone recovers 191/200.
+FP32 191/200; 48 ops INT8 (36 Linear, 12 attention MatMuls; the 384x2 head starts FP32,
+too small for INT8 to pay off) with 7-bit activations 187/200, a 2.1% relative loss
+against the 1% goal. 7-bit is what lpot picks on CPUs without VNNI; the test sets
+``reduce_range`` so the case is the same on every CPU (with VNNI and 8-bit activations
+the default config meets the goal).
 
 Each op has one INT8 choice (``model_wise``), so the space is INT8 or FP32 per op.
-Measured: ``basic`` meets the goal with all 37 Linears in FP32 (trial 2) and trims that
-to 2 (11 trials); ``mse``, ranking ops by quantization error with no op-type stage, meets
-it with 4 FFN Linears in FP32 (7 trials); ``tpe`` with 33 ops in FP32 (2 trials).
+Measured: ``basic`` meets the goal with layer 0's FFN output Linear in FP32 (8 trials:
+the op-type stage, then trimmed); ``mse``, ranking ops by quantization error with no
+op-type stage, with layer 1's (3 trials); ``tpe`` with 34 ops in FP32 (2 trials).
 ``basic`` and ``tpe`` share one workspace (``tpe``'s configs that ``basic`` tried are
 replayed from the history; a trial costs ~13 s here, most of it lowering the graph to
 oneDNN kernels); ``mse`` gets its own.
@@ -109,11 +108,12 @@ def test_static_minilm_meets_the_goal_by_fallback(strategy, spam, loaders, works
     )
     default = result.trials[0]
     assert result.baseline.accuracy >= 0.95
-    assert len(default.config.quantized_ops) == 49  # 37 Linear + 12 MatMul
+    # 36 Linear + 12 MatMul; the 384x2 classifier head starts FP32 (too small for INT8)
+    assert len(default.config.quantized_ops) == 48 and default.config.fp32_ops == ["head"]
     assert not default.met_goal, f"the all-INT8 default met the goal: {default.accuracy}"
     assert result.met_goal, str(result)
     assert result.best.accuracy >= result.baseline.accuracy * 0.99
-    assert result.best.config.fp32_ops, "the goal was met without any fallback"
+    assert set(result.best.config.fp32_ops) - {"head"}, "the goal was met without fallback"
     assert result.best.config.quantized_ops, "everything fell back to FP32"
     assert result.model_path is not None and result.model_path.suffix == ".pt2"
     if strategy == "mse":  # ranked by quantization error, op by op: no op type wholesale

@@ -31,21 +31,20 @@ def _config(tmp_path, strategy: str = "basic", max_trials: int = 20) -> dict:
     }
 
 
-def with_outlier_unit(
-    model: torch.nn.Module, x: np.ndarray, factor: float = 3e4
+def with_outlier_channel(
+    model: torch.nn.Module, x: np.ndarray, factor: float = 1e3
 ) -> torch.nn.Module:
-    """The same function, but the most active hidden unit of fc_layers.0 (on ``x``) is
-    ``factor`` times larger and
-    fc_layers.2 divides it back: fc_layers.2's input gets a range that 7-bit per-tensor
-    activations cannot resolve, so fc_layers.2 must stay FP32 (and only it)."""
+    """The same function, but the most active channel of conv_layers.6 (on ``x``) is
+    ``factor`` times larger and fc_layers.0 divides it back (ReLU and max pooling commute
+    with the scaling): that tensor gets a range 8-bit per-tensor activations cannot
+    resolve, so both its producer and its consumer must stay FP32."""
     model = copy.deepcopy(model)
-    fc0, fc2 = model.fc_layers[0], model.fc_layers[2]
+    conv, fc0 = model.conv_layers[6], model.fc_layers[0]
     with torch.no_grad():
-        hidden = model.fc_layers[:2](torch.flatten(model.conv_layers(torch.from_numpy(x)), 1))
-        unit = int(hidden.mean(0).argmax())
-        fc0.weight[unit] *= factor
-        fc0.bias[unit] *= factor
-        fc2.weight[:, unit] /= factor
+        channel = int(model.conv_layers(torch.from_numpy(x)).mean((0, 2, 3)).argmax())
+        conv.weight[channel] *= factor
+        conv.bias[channel] *= factor
+        fc0.weight.view(fc0.out_features, conv.out_channels, -1)[:, channel] /= factor
     return model
 
 
@@ -67,14 +66,14 @@ def test_default_config_meets_the_goal_in_one_trial(mnist, mnist_cnn, pm, tmp_pa
 @pytest.mark.parametrize("strategy", ["basic", "mse"])
 def test_sensitive_ops_fall_back_to_fp32(mnist, mnist_cnn, pm, tmp_path, strategy):
     x, y = mnist
-    model = with_outlier_unit(mnist_cnn, x[:200])
+    model = with_outlier_channel(mnist_cnn, x[:200])
     evalset = DataLoader.from_arrays(x[1000:1600], y[1000:1600], batch_size=200)
     with torch.no_grad():  # the rewrite kept the FP32 function
         a, b = torch.from_numpy(x[:64]), mnist_cnn(torch.from_numpy(x[:64]))
         np.testing.assert_allclose(model(a).numpy(), b.numpy(), rtol=1e-3, atol=1e-3)
     result = quantize(
         model,
-        _config(tmp_path, strategy),
+        _config(tmp_path, strategy, max_trials=30),
         plugin_manager=pm,
         calib_dataloader=DataLoader.from_arrays(x[:100], y[:100], batch_size=50),
         eval_dataloader=evalset,
@@ -83,7 +82,9 @@ def test_sensitive_ops_fall_back_to_fp32(mnist, mnist_cnn, pm, tmp_path, strateg
     default_trial = result.trials[0]
     assert default_trial.accuracy < result.baseline.accuracy - 0.05  # INT8 everywhere fails
     assert result.met_goal, [(t.accuracy, t.config and t.config.fp32_ops) for t in result.trials]
-    # op-type-wise fallback (all Linear) may come first and already meet the goal
-    fp32_ops = result.best.config.fp32_ops
-    assert "fc_layers.2" in fp32_ops and set(fp32_ops) <= {"fc_layers.0", "fc_layers.2"}
-    assert len(result.trials) <= 12
+    # no single op's fallback helps (all score alike): basic needs its cumulative stage,
+    # mse its error ranking; the tiny fc_layers.2 head starts FP32 anyway (faster)
+    fp32_ops = set(result.best.config.fp32_ops)
+    assert {"conv_layers.6", "fc_layers.0"} <= fp32_ops, fp32_ops
+    assert fp32_ops <= {"conv_layers.6", "conv_layers.8", "flatten", "fc_layers.0", "fc_layers.2"}
+    assert len(result.trials) <= 25

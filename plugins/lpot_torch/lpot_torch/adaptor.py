@@ -147,7 +147,9 @@ class TorchAdaptor(Adaptor):
     def capabilities(self, model: Any, approach: str) -> Sequence[OpCapability]:
         self._ensure_exported(model)
         caps = []
-        for name, (op_type, _) in model.ops.items():
+        from lpot_torch.ops import slow_in_int8
+
+        for name, (op_type, node_name) in model.ops.items():
             weighted = op_type in WEIGHTED_TYPES
             if approach == "dynamic":
                 if op_type != "Linear":  # dynamic INT8 is for Linear (transformers)
@@ -155,8 +157,17 @@ class TorchAdaptor(Adaptor):
                 caps.append(OpCapability(name, op_type, DYNAMIC_ACTIVATION, WEIGHT))
             else:
                 caps.append(
-                    OpCapability(name, op_type, STATIC_ACTIVATION, WEIGHT if weighted else None)
+                    OpCapability(
+                        name,
+                        op_type,
+                        STATIC_ACTIVATION,
+                        WEIGHT if weighted else None,
+                        prefer_fp32=slow_in_int8(model.exported.graph, node_name),
+                    )
                 )
+        slow = [c.name for c in caps if c.prefer_fp32]
+        if slow:
+            log.info("starting in FP32 (faster than INT8 at this size): %s", ", ".join(slow))
         return caps
 
     def calibrate(

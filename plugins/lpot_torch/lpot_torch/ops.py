@@ -33,6 +33,23 @@ OP_TYPES: dict[object, tuple[str, str]] = {
 WEIGHTED = (aten.conv1d.default, aten.conv2d.default, aten.linear.default)
 
 
+#: Largest weight (in x out features) of a Linear that runs slower in INT8 than in FP32:
+#: oneDNN's INT8 linear has a fixed cost that a tiny matrix never earns back. Measured on
+#: an AVX-512 VNNI CPU (compiled, 1 thread, a Linear between two INT8 Linears): 64x10,
+#: 256x10, 64x64 were 9-15% faster left in FP32, 256x256 13% slower at batch 32; the
+#: Fashion CNN's 64x10 head in FP32 made the whole INT8 model 4-5% faster.
+SLOW_INT8_LINEAR_WEIGHTS = 4096
+
+
+def slow_in_int8(graph: Graph, node_name: str) -> bool:
+    """True for a Linear too small for INT8 to pay off (a classifier head: 64 -> 10)."""
+    node = next((n for n in graph.nodes if n.name == node_name), None)
+    if node is None or node.target != aten.linear.default or len(node.args) < 2:
+        return False
+    weight = node.args[1].meta.get("val") if isinstance(node.args[1], Node) else None
+    return weight is not None and weight.numel() <= SLOW_INT8_LINEAR_WEIGHTS
+
+
 def module_of(node: Node) -> tuple[str, str]:
     """(path, class name) of the innermost module ``node`` was traced in; ('', '') if none."""
     stack = node.meta.get("nn_module_stack")
