@@ -2,7 +2,9 @@
 
 Line 1 is a header naming the format version and the run's fingerprint (model,
 outcome-changing config fields, data). Every later line is one trial. A process
-killed mid-write leaves at most one truncated last line, which is ignored on read.
+killed mid-write leaves at most one truncated last line, which is dropped on read; any
+other unreadable line (a damaged disk, an editor) is skipped with a warning and that
+trial evaluated again.
 A resumed run replays recorded trials by config key instead of evaluating them.
 """
 
@@ -76,18 +78,26 @@ class History:
                 source, explicit, f"it was recorded for a different {' and '.join(differs)}"
             )
             return
+        damaged = []
         for number, line in enumerate(lines[1:], start=2):
             try:
                 trial = Trial.from_dict(json.loads(line))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                if number == len(lines):  # a write cut short by a kill: drop it
-                    log.warning("history %s: ignoring a truncated last record", source)
-                    continue
-                raise HistoryError(
-                    f"{source}:{number}: unreadable trial record; the history "
-                    "is damaged — delete it to start over"
-                ) from None
+                damaged.append(number)
+                continue
             self.recorded[trial.key] = trial
+        if damaged:
+            # Nothing else is lost: the readable trials replay, the damaged ones are
+            # evaluated again, and this run's file is rewritten without them.
+            log.warning(
+                "history %s: skipped %d unreadable trial record(s) (line %s); those "
+                "trials will be evaluated again",
+                source,
+                len(damaged),
+                ", ".join(map(str, damaged[:5])) + (" ..." if len(damaged) > 5 else ""),
+            )
+            if source.resolve() == self.path.resolve():
+                self._rewrite(header)
         log.info("resuming from %s: %d recorded trials", source, len(self.recorded))
 
     def _mismatch(self, source: Path, explicit: bool, why: str) -> None:
@@ -124,12 +134,14 @@ class History:
         self._file.flush()
         os.fsync(self._file.fileno())
 
-    def _rewrite(self) -> None:
-        """Copy an explicitly resumed history into this run's file, atomically."""
+    def _rewrite(self, header: dict[str, Any] | None = None) -> None:
+        """Write the readable recorded trials to this run's file, atomically (an explicitly
+        resumed history, or this run's own history without its damaged lines)."""
         tmp = self.path.with_suffix(".tmp")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        header = header or {"lpot_history": VERSION, "fingerprint": self.fingerprint}
         with tmp.open("w", encoding="utf-8") as f:
-            f.write(json.dumps({"lpot_history": VERSION, "fingerprint": self.fingerprint}) + "\n")
+            f.write(json.dumps(header) + "\n")
             for trial in self.recorded.values():
                 f.write(json.dumps(trial.to_dict()) + "\n")
             f.flush()

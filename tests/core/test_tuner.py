@@ -378,6 +378,29 @@ def test_a_record_cut_short_by_a_crash_is_dropped_and_appends_stay_clean(pm, sen
     assert all(t.replayed for t in third.trials)
 
 
+def test_a_damaged_record_mid_file_costs_only_that_trial(pm, sensitive, tmp_path, caplog):
+    model, calib, evalset = sensitive
+    kw = dict(
+        calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
+    )
+    cfg = tuning_config(
+        tmp_path, exit_policy={"max_trials": 3}, accuracy_criterion={"absolute": 0.0}
+    )
+    quantize(model, cfg, **kw)
+    history = tmp_path / "history.jsonl"
+    lines = history.read_text().splitlines()
+    assert len(lines) == 1 + 1 + 3  # header, baseline, three trials
+    lines[3] = lines[3][: len(lines[3]) // 2] + "\x00garbage"  # trial 2 damaged in place
+    history.write_text("\n".join(lines) + "\n")
+    with caplog.at_level("WARNING", logger="lpot_core.history"):
+        second = quantize(model, cfg, **kw)
+    assert "skipped 1 unreadable trial record(s) (line 4)" in caplog.text
+    assert [t.replayed for t in second.trials] == [True, False, True]
+    assert all(json.loads(line) for line in history.read_text().splitlines())
+    third = quantize(model, cfg, **kw)
+    assert all(t.replayed for t in third.trials)
+
+
 def test_a_space_with_nothing_to_quantize_is_a_config_error(pm, sensitive, tmp_path):
     model, calib, evalset = sensitive
     config = tuning_config(tmp_path)
