@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from lpot_core.config_schema import unknown_key
 from lpot_core.space import OpCapability, TuneConfig
 
 
@@ -42,9 +43,17 @@ class Adaptor(ABC):
     #: approaches this backend supports: "static", "dynamic".
     approaches: ClassVar[tuple[str, ...]] = ("static",)
 
+    #: the ``model.options`` this backend reads; any other key is a ConfigError with the
+    #: nearest known one suggested (None: accept anything).
+    option_names: ClassVar[frozenset[str] | None] = None
+
     def __init__(self, framework: str, options: Mapping[str, Any] | None = None) -> None:
         self.framework = framework
         self.options = dict(options or {})
+        if self.option_names is not None:
+            for key in self.options:
+                if key not in self.option_names:
+                    raise unknown_key("model.options", key, sorted(self.option_names))
 
     # -- model --------------------------------------------------------------
     @classmethod

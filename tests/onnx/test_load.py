@@ -8,7 +8,7 @@ import pytest
 from lpot_onnx.adaptor import OnnxAdaptor
 from onnx_models import small_conv_model
 
-from lpot_core.errors import ModelError
+from lpot_core.errors import ConfigError, ModelError
 
 
 def test_proto_is_copied_and_unnamed_nodes_get_stable_names(small_inputs):
@@ -91,3 +91,8 @@ def test_save_writes_onnx_suffix_and_roundtrips(tmp_path, mnist_fp32, mnist):
         adaptor.predict(adaptor.load(path), x), adaptor.predict(mnist_fp32, x)
     )
     assert adaptor.model_size(mnist_fp32) == path.stat().st_size
+
+
+def test_misspelled_option_names_the_nearest_one():
+    with pytest.raises(ConfigError, match=r"unknown key 'intra_op_threads' \(did you mean 'intra"):
+        OnnxAdaptor("onnxrt_qdq", {"intra_op_threads": 1})

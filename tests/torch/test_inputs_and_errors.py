@@ -9,7 +9,7 @@ from lpot_torch.adaptor import DEFAULT_CHOICE, TorchAdaptor
 from torch import nn
 
 from lpot_core.data import DataLoader
-from lpot_core.errors import DataError, ModelError
+from lpot_core.errors import ConfigError, DataError, ModelError
 from lpot_core.space import TuningSpace
 
 
@@ -175,3 +175,8 @@ def test_models_with_scalar_buffers_and_local_classes_fingerprint_and_save(tmp_p
     np.testing.assert_allclose(
         reloaded(torch.from_numpy(x)).detach().numpy(), adaptor.predict(model, x), atol=1e-5
     )
+
+
+def test_misspelled_option_names_the_nearest_one():
+    with pytest.raises(ConfigError, match=r"model.options: unknown key 'reduce_rang' \(did you"):
+        TorchAdaptor("pytorch", {"reduce_rang": True})

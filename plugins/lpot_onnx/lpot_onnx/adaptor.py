@@ -35,14 +35,6 @@ _FORMATS = {
     "onnxrt_qlinearops": "qoperator",
     "onnxrt_integerops": "integerops",
 }
-_OPTIONS = {
-    "reduce_range",
-    "intra_op_num_threads",
-    "preprocess",
-    "calibration_bins",
-    "kl_quantized_bins",
-    "percentile",
-}
 
 
 class OnnxAdaptor(Adaptor):
@@ -50,6 +42,16 @@ class OnnxAdaptor(Adaptor):
 
     package: ClassVar[str] = "lpot-onnx"
     approaches: ClassVar[tuple[str, ...]] = ("static", "dynamic")
+    option_names: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "reduce_range",
+            "intra_op_num_threads",
+            "preprocess",
+            "calibration_bins",
+            "kl_quantized_bins",
+            "percentile",
+        }
+    )
 
     def __init__(
         self, framework: str = "onnxrt_qdq", options: Mapping[str, Any] | None = None
@@ -59,11 +61,6 @@ class OnnxAdaptor(Adaptor):
             raise ConfigError(
                 f"model.framework {framework!r} is not an ONNX Runtime framework; "
                 f"use one of {sorted(_FORMATS)}"
-            )
-        unknown = set(self.options) - _OPTIONS
-        if unknown:
-            raise ConfigError(
-                f"unknown onnx adaptor option(s) {sorted(unknown)}; known: {sorted(_OPTIONS)}"
             )
         self.format = _FORMATS[framework]
         if self.format == "integerops":  # LPOT's onnxrt_integerops means dynamic quantization

@@ -63,6 +63,9 @@ class TorchAdaptor(Adaptor):
 
     package: ClassVar[str] = "lpot-torch"
     approaches: ClassVar[tuple[str, ...]] = ("static", "dynamic")
+    option_names: ClassVar[frozenset[str] | None] = frozenset(
+        {"reduce_range", "percentile", "latency_backend", "example_inputs"}
+    )
 
     def __init__(self, framework: str, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(framework, options)
