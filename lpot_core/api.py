@@ -48,16 +48,20 @@ def quantize(
                 "model.path: no model given; set model.path, or pass --model (CLI) "
                 "or model= (Python)"
             )
-        model = expand(cfg.model.path)
+        model = expand(cfg.model.path, "model.path")
     if isinstance(model, (str, os.PathLike)) and not os.path.exists(model):
         raise ConfigError(f"model.path: no file or folder at {model}; check the path")
     framework, adaptor_cls = plugins.get_adaptor_class(pm, cfg.model.framework, model)
     adaptor = adaptor_cls(framework, cfg.model.options)
     loaded = adaptor.load(model)
 
-    calib = calib_dataloader or _build(cfg.quantization.calibration.dataloader, pm)
+    calib = calib_dataloader or _build(
+        cfg.quantization.calibration.dataloader, pm, "quantization.calibration.dataloader"
+    )
     accuracy = cfg.evaluation.accuracy
-    eval_dl = eval_dataloader or _build(accuracy.dataloader if accuracy else None, pm)
+    eval_dl = eval_dataloader or _build(
+        accuracy.dataloader if accuracy else None, pm, "evaluation.accuracy.dataloader"
+    )
     metric_obj = _metric(
         metric if metric is not None else (accuracy.metric if accuracy else None), pm
     )
@@ -83,7 +87,7 @@ def quantize(
     if higher is None:
         higher = bool(getattr(metric_obj, "higher_is_better", True)) if eval_func is None else True
     perf = cfg.evaluation.performance
-    perf_dl = _build(perf.dataloader, pm)
+    perf_dl = _build(perf.dataloader, pm, "evaluation.performance.dataloader")
     # Without a performance loader, latency is timed on (at most) 32 samples of the eval
     # data: a realistic batch (INT8 gains shrink at batch 1), yet cheap enough per trial.
     perf_inputs = _first_inputs(perf_dl) if perf_dl else _head(_first_inputs(eval_dl or calib), 32)
@@ -147,12 +151,13 @@ class Quantization:
     __call__ = fit
 
 
-def _build(cfg: DataLoaderConfig | None, pm: pluggy.PluginManager) -> Any:
+def _build(cfg: DataLoaderConfig | None, pm: pluggy.PluginManager, where: str) -> Any:
+    """The dataloader a YAML section describes; its errors name that section."""
     if cfg is None or cfg.dataset is None:
         return None
     from lpot_core.data.build import build_dataloader
 
-    return build_dataloader(cfg, pm)
+    return build_dataloader(cfg, pm, where)
 
 
 def _metric(spec: Any, pm: pluggy.PluginManager) -> Any:

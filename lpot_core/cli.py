@@ -117,7 +117,7 @@ def _load(args: argparse.Namespace) -> Any:
     changes = _overrides(args)
     cfg = cfg.replace(**changes) if changes else cfg
     if cfg.model.path:  # `${LPOT_CACHE:-~/.cache/lpot}/model.onnx` works in YAML
-        cfg = cfg.replace(**{"model.path": expand(cfg.model.path)})
+        cfg = cfg.replace(**{"model.path": expand(cfg.model.path, "model.path")})
     return cfg
 
 
@@ -167,9 +167,11 @@ def _benchmark(args: argparse.Namespace) -> int:
     perf = cfg.evaluation.performance
     accuracy = cfg.evaluation.accuracy
     loader = (
-        _build(perf.dataloader, pm)
-        or _build(accuracy.dataloader if accuracy else None, pm)
-        or _build(cfg.quantization.calibration.dataloader, pm)
+        _build(perf.dataloader, pm, "evaluation.performance.dataloader")
+        or _build(accuracy.dataloader if accuracy else None, pm, "evaluation.accuracy.dataloader")
+        or _build(
+            cfg.quantization.calibration.dataloader, pm, "quantization.calibration.dataloader"
+        )
     )
     if loader is None:
         raise LpotError("evaluation.performance.dataloader: no data to run the models on")

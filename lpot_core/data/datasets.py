@@ -119,7 +119,7 @@ class NumpyFile(ArrayDataset):
         labels: str | None = "y",
         transform: Transform | None = None,
     ) -> None:
-        path = Path(expand(path))
+        path = Path(expand(path, "NumpyFile.path"))
         if not path.is_file():
             raise DataError(f"NumpyFile: {path} does not exist or is not a file")
         if path.suffix == ".npy":
@@ -189,7 +189,7 @@ class ImageFolder(Dataset):
     ) -> None:
         super().__init__(transform)
         _pillow()  # fail at construction, not at the first batch
-        root = Path(expand(root))
+        root = Path(expand(root, "ImageFolder.root"))
         if not root.is_dir():
             raise DataError(f"ImageFolder: root {root} is not a directory")
         exts = tuple(e.lower() for e in extensions)
