@@ -60,6 +60,12 @@ def _fmt(value: Any, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _trials(d: dict[str, Any]) -> str:
+    """``12``, or ``12 (9 replayed)`` when a resumed run took some from its history."""
+    replayed = d["trials"] - d.get("evaluated_trials", d["trials"])
+    return f"{d['trials']} ({replayed} replayed)" if replayed else str(d["trials"])
+
+
 def result_table(result: TuningResult, data: dict[str, Any] | None = None) -> str:
     """A markdown table like LPOT's model zoo, plus the outcome line."""
     d = data or result.report or summary(result)
@@ -85,7 +91,7 @@ def result_table(result: TuningResult, data: dict[str, Any] | None = None) -> st
         _fmt(d["int8_accuracy"], ".4f"),
         "n/a" if d["relative_change"] is None else f"{d['relative_change'] * 100:+.2f}%",
         "n/a" if d["objective_ratio"] is None else f"{d['objective_ratio']:.2f}x",
-        str(d["trials"]),
+        _trials(d),
         f"{d['tuning_seconds']:.1f}s",
     ]
     lines = [

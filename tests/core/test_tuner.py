@@ -396,6 +396,7 @@ def test_a_damaged_record_mid_file_costs_only_that_trial(pm, sensitive, tmp_path
         second = quantize(model, cfg, **kw)
     assert "skipped 1 unreadable trial record(s) (line 4)" in caplog.text
     assert [t.replayed for t in second.trials] == [True, False, True]
+    assert "| 3 (2 replayed) |" in str(second)  # the result table's Trials column
     assert all(json.loads(line) for line in history.read_text().splitlines())
     third = quantize(model, cfg, **kw)
     assert all(t.replayed for t in third.trials)
