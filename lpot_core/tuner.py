@@ -80,6 +80,7 @@ class Tuner:
         self._best_model: Any = None
         self._seen: dict[str, Trial] = {}
         self._warm = False
+        self._spaces: dict[str, TuningSpace] = {}
 
     # -- pieces ----------------------------------------------------------------
     def evaluate(self, model: Any) -> float:
@@ -356,6 +357,13 @@ class Tuner:
         return supported
 
     def _space(self, approach: str) -> TuningSpace:
+        """The tuning space of ``approach``, built once (a resumed run that replayed its
+        best trial needs it again to rebuild that model)."""
+        if approach not in self._spaces:
+            self._spaces[approach] = self._build_space(approach)
+        return self._spaces[approach]
+
+    def _build_space(self, approach: str) -> TuningSpace:
         q = self.config.quantization
         if self.calib_dataloader is not None and not self._warm:
             # Some backends capture the graph from a real batch (torch.export); when the
