@@ -357,7 +357,9 @@ def test_sampling_sizes_calibrate_once_each(pm, sensitive, tmp_path):
     assert NumpyAdaptor.counts["calibrate"] == 2
 
 
-def test_a_record_cut_short_by_a_crash_is_dropped_and_appends_stay_clean(pm, sensitive, tmp_path):
+def _three_trials(pm, sensitive, tmp_path):
+    """Tune three trials into ``tmp_path``: (rerun, config, history path); ``rerun(cfg)``
+    runs the same tuning again."""
     model, calib, evalset = sensitive
     kw = dict(
         calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
@@ -366,39 +368,35 @@ def test_a_record_cut_short_by_a_crash_is_dropped_and_appends_stay_clean(pm, sen
         tmp_path, exit_policy={"max_trials": 3}, accuracy_criterion={"absolute": 0.0}
     )
     quantize(model, cfg, **kw)
-    history = tmp_path / "history.jsonl"
+    return (lambda c: quantize(model, c, **kw)), cfg, tmp_path / "history.jsonl"
+
+
+def test_a_record_cut_short_by_a_crash_is_dropped_and_appends_stay_clean(pm, sensitive, tmp_path):
+    rerun, cfg, history = _three_trials(pm, sensitive, tmp_path)
     with history.open("a") as f:
         f.write('{"index": 4, "key": "abc", "config": {"appro')  # killed mid-write
     cfg["tuning"]["exit_policy"]["max_trials"] = 5
-    second = quantize(model, cfg, **kw)
+    second = rerun(cfg)
     assert [t.replayed for t in second.trials] == [True] * 3 + [False] * 2
     lines = history.read_text().splitlines()
     assert all(json.loads(line) for line in lines)  # every line is a whole record again
-    third = quantize(model, cfg, **kw)
+    third = rerun(cfg)
     assert all(t.replayed for t in third.trials)
 
 
 def test_a_damaged_record_mid_file_costs_only_that_trial(pm, sensitive, tmp_path, caplog):
-    model, calib, evalset = sensitive
-    kw = dict(
-        calib_dataloader=calib, eval_dataloader=evalset, metric={"topk": 1}, plugin_manager=pm
-    )
-    cfg = tuning_config(
-        tmp_path, exit_policy={"max_trials": 3}, accuracy_criterion={"absolute": 0.0}
-    )
-    quantize(model, cfg, **kw)
-    history = tmp_path / "history.jsonl"
+    rerun, cfg, history = _three_trials(pm, sensitive, tmp_path)
     lines = history.read_text().splitlines()
     assert len(lines) == 1 + 1 + 3  # header, baseline, three trials
     lines[3] = lines[3][: len(lines[3]) // 2] + "\x00garbage"  # trial 2 damaged in place
     history.write_text("\n".join(lines) + "\n")
     with caplog.at_level("WARNING", logger="lpot_core.history"):
-        second = quantize(model, cfg, **kw)
+        second = rerun(cfg)
     assert "skipped 1 unreadable trial record(s) (line 4)" in caplog.text
     assert [t.replayed for t in second.trials] == [True, False, True]
     assert "| 3 (2 replayed) |" in str(second)  # the result table's Trials column
     assert all(json.loads(line) for line in history.read_text().splitlines())
-    third = quantize(model, cfg, **kw)
+    third = rerun(cfg)
     assert all(t.replayed for t in third.trials)
 
 
