@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -123,16 +124,16 @@ class NumpyFile(ArrayDataset):
         if not path.is_file():
             raise DataError(f"NumpyFile: {path} does not exist or is not a file")
         if path.suffix == ".npy":
-            x: Any = np.load(path, mmap_mode="r")
+            x: Any = _np_load(path, mmap_mode="r")
             y = None
             if labels is not None and str(labels).endswith(".npy"):
                 lpath = Path(labels).expanduser()
                 lpath = lpath if lpath.is_absolute() else path.parent / lpath
                 if not lpath.is_file():
                     raise DataError(f"NumpyFile: labels file {lpath} does not exist")
-                y = np.load(lpath, mmap_mode="r")
+                y = _np_load(lpath, mmap_mode="r")
         elif path.suffix == ".npz":
-            with np.load(path) as archive:
+            with _np_load(path) as archive:
                 keys = list(archive.files)
 
                 def get(key: str, what: str) -> np.ndarray:
@@ -155,6 +156,24 @@ class NumpyFile(ArrayDataset):
             raise DataError(f"NumpyFile: {path.name} is neither .npz nor .npy")
         self.path = path
         super().__init__(x, y, transform)
+
+
+def _np_load(path: Path, **kwargs: Any) -> Any:
+    """``np.load`` without pickles; a file that is not a numpy array or archive is a
+    DataError (numpy's own message suggests enabling ``allow_pickle``, which is unsafe)."""
+    with path.open("rb") as f:
+        magic = f.read(6)
+    if magic[:2] != b"PK" and magic != b"\x93NUMPY":
+        reason = "no .npy or .npz signature at its start"
+    else:
+        try:
+            return np.load(path, allow_pickle=False, **kwargs)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            reason = str(exc).split(".")[0] or type(exc).__name__
+    raise DataError(
+        f"NumpyFile: {path} is not a readable numpy {path.suffix} file ({reason}); "
+        "write it with numpy.save / numpy.savez"
+    )
 
 
 IMAGE_EXTENSIONS = (

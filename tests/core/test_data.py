@@ -150,6 +150,14 @@ def test_numpy_file(tmp_path: Path) -> None:
     npy = NumpyFile(tmp_path / "x.npy", labels="y.npy")
     assert len(npy) == 6 and npy[-1][1] == 5
 
+    # not numpy at all, or cut short: one line, no invitation to unpickle
+    (tmp_path / "text.npz").write_text("not numpy")
+    with pytest.raises(DataError, match=r"text.npz is not a readable numpy .npz file \(no .npy"):
+        NumpyFile(tmp_path / "text.npz")
+    (tmp_path / "cut.npz").write_bytes((tmp_path / "d.npz").read_bytes()[:60])
+    with pytest.raises(DataError, match=r"cut.npz is not a readable numpy .npz file"):
+        NumpyFile(tmp_path / "cut.npz")
+
 
 def test_dummy_is_deterministic_and_in_range() -> None:
     ds = Dummy(shape=[5, 2, 3], low=-1.0, high=1.0)
