@@ -62,6 +62,13 @@ class Tuner:
         self.pm = plugin_manager
         self.higher_is_better = higher_is_better
         self.origin = origin
+        # Config errors first, before the workspace or its history is touched (a mismatched
+        # history is moved aside when History opens; a typo must not cost the resume).
+        self._strategy_cls = self._strategy_class()
+        self._params = getattr(self._strategy_cls, "check_params", dict)(
+            config.tuning.strategy.params
+        )
+        self._approaches_to_run = self._approaches()
         self.workspace = Path(config.tuning.workspace.path)
         try:
             self.workspace.mkdir(parents=True, exist_ok=True)
@@ -159,10 +166,8 @@ class Tuner:
     def run(self) -> TuningResult:
         start = time.monotonic()
         cfg = self.config.tuning
-        strategy_cls = self._strategy_class()  # fail fast, before any evaluation
-        check = getattr(strategy_cls, "check_params", dict)
-        params = check(cfg.strategy.params)
-        approaches = self._approaches()
+        strategy_cls, params = self._strategy_cls, self._params
+        approaches = self._approaches_to_run
         baseline = self.baseline()
         crit = cfg.accuracy_criterion
         criterion = Criterion(

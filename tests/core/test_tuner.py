@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 
@@ -413,3 +414,18 @@ def test_a_space_with_nothing_to_quantize_is_a_config_error(pm, sensitive, tmp_p
             metric="topk",
             plugin_manager=pm,
         )
+
+
+def test_a_config_error_leaves_the_history_in_place(pm, sensitive, tmp_path):
+    """A changed config with a typo fails before the old history is moved aside: fixing
+    the typo (or going back) still resumes."""
+    rerun, cfg, history = _three_trials(pm, sensitive, tmp_path)
+    before = history.read_bytes()
+    changed = copy.deepcopy(cfg)
+    changed["quantization"]["calibration"]["sampling_size"] = 64  # a different run...
+    changed["tuning"]["strategy"]["max_trim_trial"] = 3  # ...with a typo
+    with pytest.raises(ConfigError, match="did you mean 'max_trim_trials'"):
+        rerun(changed)
+    assert history.read_bytes() == before
+    assert [p.name for p in tmp_path.glob("history*.jsonl")] == ["history.jsonl"]
+    assert all(t.replayed for t in rerun(cfg).trials)
