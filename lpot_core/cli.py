@@ -12,6 +12,8 @@ from typing import Any
 from lpot_core.errors import LpotError, TuningInterrupted
 from lpot_core.paths import expand
 
+log = logging.getLogger(__name__)
+
 EXIT_OK, EXIT_MISSED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -115,6 +117,18 @@ def _load(args: argparse.Namespace) -> Any:
 
     cfg = load_config(args.config)
     changes = _overrides(args)
+    new_strategy = changes.pop("tuning.strategy.name", None)
+    if new_strategy is not None and new_strategy != cfg.tuning.strategy.name:
+        # The YAML's strategy parameters belong to the strategy --strategy replaces.
+        dropped = sorted(cfg.tuning.strategy.params)
+        if dropped:
+            log.warning(
+                "--strategy %s replaces %s; its parameters (%s) are not used",
+                new_strategy,
+                cfg.tuning.strategy.name,
+                ", ".join(dropped),
+            )
+        changes["tuning.strategy"] = {"name": new_strategy}
     cfg = cfg.replace(**changes) if changes else cfg
     if cfg.model.path:  # `${LPOT_CACHE:-~/.cache/lpot}/model.onnx` works in YAML
         cfg = cfg.replace(**{"model.path": expand(cfg.model.path, "model.path")})

@@ -85,11 +85,11 @@ class Strategy(ABC):
             convert = cls.param_types.get(key)
             if convert is None:
                 near = suggest(key, cls.param_types)
-                known = ", ".join(sorted(cls.param_types)) or "none"
+                known = ", ".join(sorted(cls.param_types))
                 raise ConfigError(
-                    f"tuning.strategy.{key}: not a parameter of this strategy"
+                    f"tuning.strategy.{key}: not a parameter of {cls.__name__}"
                     + (f" (did you mean {near!r}?)" if near else "")
-                    + f"; it takes: {known}"
+                    + (f"; it takes: {known}" if known else "; it takes no parameters")
                 )
             try:
                 checked[key] = convert(value)

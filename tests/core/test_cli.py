@@ -70,6 +70,7 @@ def test_goal_missed_exits_1_with_the_table(conf: Path):
         (lambda c: c["tuning"].update(objectiv="performance"), "did you mean 'objective'"),
         (lambda c: c["model"].update(path="/nonexistent/model.npz"), "no file or folder at"),
         (lambda c: c["model"].update(framework="mxnet"), "lpot-mxnet backend is planned"),
+        (lambda c: c["tuning"].update(strategy={"max_trim_trial": 3}), "'max_trim_trials'?"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(conf: Path, edit, expected):
@@ -90,3 +91,12 @@ def test_missing_config_file():
 def test_benchmark_before_quantize_says_what_to_do(conf: Path):
     done = lpot("benchmark", str(conf))
     assert done.returncode == 2 and "run `lpot quantize" in done.stderr
+
+
+def test_strategy_flag_drops_the_yaml_strategys_parameters(conf: Path):
+    cfg = yaml.safe_load(conf.read_text())
+    cfg["tuning"]["strategy"] = {"name": "basic", "max_trim_trials": 3}
+    conf.write_text(yaml.safe_dump(cfg))
+    done = lpot("quantize", str(conf), "--strategy", "random", "--max-trials", "3")
+    assert done.returncode in (0, 1), done.stderr
+    assert "--strategy random replaces basic; its parameters (max_trim_trials)" in done.stderr

@@ -283,7 +283,7 @@ def test_the_tuner_keeps_going_while_basic_trims(pm, tmp_path):
         ("tpe", {"fallback_prior": None}, "fallback_prior: must be a number between 0 and 1"),
         ("mse", {"isolate": "sometimes"}, 'must be "auto", true or false'),
         ("tpe", {"gamma": 2}, "tuning.strategy.gamma: must be a number between 0 and 1"),
-        ("random", {"seed": 3}, "it takes: none"),
+        ("random", {"seed": 3}, "it takes no parameters"),
         ("tpe", {"max_dims": 0}, "tuning.strategy.max_dims: must be a whole number >= 1"),
         ("exhaustive", {"max_space": 0}, "max_space: must be a whole number >= 1"),
     ],
