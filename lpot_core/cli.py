@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     _logging(args.verbose, args.quiet)
+    _terminate_like_ctrl_c()
     try:
         return {"quantize": _quantize, "benchmark": _benchmark, "plugins": _plugins}[args.command](
             args
@@ -85,6 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lpot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _terminate_like_ctrl_c() -> None:
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler) stops a run the way Ctrl-C does:
+    the best model so far is saved, the table printed, the history left to resume."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():  # signals: main thread only
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _logging(verbose: int, quiet: bool) -> None:

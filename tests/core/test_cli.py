@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +102,25 @@ def test_strategy_flag_drops_the_yaml_strategys_parameters(conf: Path):
     done = lpot("quantize", str(conf), "--strategy", "random", "--max-trials", "3")
     assert done.returncode in (0, 1), done.stderr
     assert "--strategy random replaces basic; its parameters (max_trim_trials)" in done.stderr
+
+
+def test_sigterm_saves_the_best_model_like_ctrl_c(conf: Path):
+    """``kill``/``timeout`` stop a run as Ctrl-C does: table, model, resumable history."""
+    history = conf.parent / "ws" / "history.jsonl"
+    run = ["quantize", str(conf), "--strategy", "random", "--max-trials", "100000"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lpot_core.cli", *run],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        not history.is_file() or len(history.read_text().splitlines()) < 4
+    ):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "| sensitive | numpy |" in out and "run the same command again" in err
+    assert (conf.parent / "ws" / "sensitive_int8.npz").is_file()
