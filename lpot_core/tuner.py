@@ -110,9 +110,21 @@ class Tuner:
             if space.approach == "dynamic" or self.calib_dataloader is None:
                 self._stats[sampling_size] = None
             else:
+                available = _sample_count(self.calib_dataloader)
+                if available is not None and available < sampling_size:
+                    log.warning(
+                        "quantization.calibration.sampling_size is %d but the calibration "
+                        "data holds %d samples; calibrating on all %d",
+                        sampling_size,
+                        available,
+                        available,
+                    )
+                    sampling_size_used = available
+                else:
+                    sampling_size_used = sampling_size
                 log.info(
                     "calibrating on %d samples (%s)",
-                    sampling_size,
+                    sampling_size_used,
                     ", ".join(sorted(space.algorithms())),
                 )
                 self._stats[sampling_size] = self.adaptor.calibrate(
@@ -452,3 +464,11 @@ class Tuner:
             )
         self.pm.hook.lpot_tuning_finished(result=result)
         return result
+
+
+def _sample_count(dataloader: Any) -> int | None:
+    """Samples in a dataloader whose dataset has a length (lpot's, torch's), else None."""
+    try:
+        return len(dataloader.dataset)
+    except (AttributeError, TypeError):
+        return None

@@ -429,3 +429,20 @@ def test_a_config_error_leaves_the_history_in_place(pm, sensitive, tmp_path):
     assert history.read_bytes() == before
     assert [p.name for p in tmp_path.glob("history*.jsonl")] == ["history.jsonl"]
     assert all(t.replayed for t in rerun(cfg).trials)
+
+
+def test_a_sampling_size_beyond_the_data_is_reported(pm, sensitive, tmp_path, caplog):
+    model, calib, evalset = sensitive
+    config = tuning_config(tmp_path, exit_policy={"max_trials": 1})
+    config["quantization"]["calibration"]["sampling_size"] = 100000
+    with caplog.at_level("WARNING", logger="lpot_core.tuner"):
+        quantize(
+            model,
+            config,
+            calib_dataloader=calib,
+            eval_dataloader=evalset,
+            plugin_manager=pm,
+            metric="topk",
+        )
+    held = len(calib.dataset)
+    assert f"sampling_size is 100000 but the calibration data holds {held} samples" in caplog.text
