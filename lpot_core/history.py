@@ -98,7 +98,13 @@ class History:
             )
             if source.resolve() == self.path.resolve():
                 self._rewrite(header)
-        log.info("resuming from %s: %d recorded trials", source, len(self.recorded))
+        tuned = sum(1 for t in self.recorded.values() if t.config is not None)
+        log.info(
+            "resuming from %s: %d recorded trials%s",
+            source,
+            tuned,
+            " and the FP32 baseline" if tuned < len(self.recorded) else "",
+        )
 
     def _mismatch(self, source: Path, explicit: bool, why: str) -> None:
         if explicit:

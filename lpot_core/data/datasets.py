@@ -207,10 +207,10 @@ class ImageFolder(Dataset):
         extensions: Sequence[str] = IMAGE_EXTENSIONS,
     ) -> None:
         super().__init__(transform)
-        _pillow()  # fail at construction, not at the first batch
         root = Path(expand(root, "ImageFolder.root"))
         if not root.is_dir():
             raise DataError(f"ImageFolder: root {root} is not a directory")
+        _pillow()  # fail at construction, not at the first batch
         exts = tuple(e.lower() for e in extensions)
         self.classes = sorted(p.name for p in root.iterdir() if p.is_dir())
         self.samples: list[tuple[Path, int]] = []

@@ -96,3 +96,5 @@ def test_save_writes_onnx_suffix_and_roundtrips(tmp_path, mnist_fp32, mnist):
 def test_misspelled_option_names_the_nearest_one():
     with pytest.raises(ConfigError, match=r"unknown key 'intra_op_threads' \(did you mean 'intra"):
         OnnxAdaptor("onnxrt_qdq", {"intra_op_threads": 1})
+    with pytest.raises(ConfigError, match=r"intra_op_num_threads: -3 is not a thread count"):
+        OnnxAdaptor("onnxrt_qdq", {"intra_op_num_threads": -3})

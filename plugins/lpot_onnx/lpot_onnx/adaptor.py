@@ -65,7 +65,13 @@ class OnnxAdaptor(Adaptor):
         self.format = _FORMATS[framework]
         if self.format == "integerops":  # LPOT's onnxrt_integerops means dynamic quantization
             self.approaches = ("dynamic",)
-        self.threads = int(self.options.get("intra_op_num_threads", 0) or 0)
+        threads = self.options.get("intra_op_num_threads", 0) or 0
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+            raise ConfigError(
+                f"model.options.intra_op_num_threads: {threads!r} is not a thread count; "
+                "give an integer >= 1, or 0 for ONNX Runtime's default"
+            )
+        self.threads = threads
 
     # -- model --------------------------------------------------------------
     @classmethod
