@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("config", help="the YAML config used to quantize")
     b.add_argument("--model", help="FP32 model path (overrides model.path)")
     b.add_argument("--int8", help="INT8 model path (default: the one in the workspace report)")
+    b.add_argument(
+        "--workspace", help="workspace quantize wrote to (overrides tuning.workspace.path)"
+    )
     b.add_argument("--iterations", type=_positive, help="timed forwards per model")
     b.add_argument("--warmup", type=_positive, help="untimed forwards per model")
 
@@ -187,6 +190,14 @@ def _benchmark(args: argparse.Namespace) -> int:
                 f"the last run in {report.parent} saved no INT8 model (no trial produced "
                 "one; see report.md there); fix that and quantize again, or pass --int8 PATH"
             )
+        if not Path(int8_path).exists():  # the workspace was moved or copied since
+            beside = report.parent / Path(int8_path).name
+            if not beside.exists():
+                raise LpotError(
+                    f"{report} names the INT8 model {int8_path}, which is gone; "
+                    "quantize again or pass --int8 PATH"
+                )
+            int8_path = str(beside)
     if not cfg.model.path:
         raise LpotError("model.path: the FP32 model to compare is not set; pass --model PATH")
     pm = plugins.get_plugin_manager()

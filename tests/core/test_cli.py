@@ -58,6 +58,11 @@ def test_quantize_then_benchmark(conf: Path):
     assert bench.returncode == 0, bench.stderr
     assert "| FP32 |" in bench.stdout and "| INT8 |" in bench.stdout
 
+    moved = conf.parent / "moved"
+    (conf.parent / "ws").rename(moved)
+    bench = lpot("benchmark", str(conf), "--iterations", "5", "--workspace", str(moved))
+    assert bench.returncode == 0, bench.stderr
+
 
 def test_goal_missed_exits_1_with_the_table(conf: Path):
     done = lpot("quantize", str(conf), "--max-trials", "2")
