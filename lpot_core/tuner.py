@@ -114,17 +114,13 @@ class Tuner:
                 if available is not None and available < sampling_size:
                     log.warning(
                         "quantization.calibration.sampling_size is %d but the calibration "
-                        "data holds %d samples; calibrating on all %d",
+                        "data holds %d samples; calibrating on all of them",
                         sampling_size,
                         available,
-                        available,
                     )
-                    sampling_size_used = available
-                else:
-                    sampling_size_used = sampling_size
                 log.info(
                     "calibrating on %d samples (%s)",
-                    sampling_size_used,
+                    min(sampling_size, available or sampling_size),
                     ", ".join(sorted(space.algorithms())),
                 )
                 self._stats[sampling_size] = self.adaptor.calibrate(
