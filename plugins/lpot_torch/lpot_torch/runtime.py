@@ -95,7 +95,11 @@ class Compiled(torch.nn.Module):
         states = self._compiled_for.setdefault(key, [])
         if any(state.check() for state in states):
             return self.compiled(*args, **kwargs)
-        with config.patch(freezing=True):
+        with config.patch(freezing=True), warnings.catch_warnings():
+            # inductor's own INT8 lowering copies a tensor the way it warns users against
+            warnings.filterwarnings(
+                "ignore", "To copy construct from a tensor", UserWarning, r"torch\._inductor\."
+            )
             out = self.compiled(*args, **kwargs)
         # Dynamo guards on this state too (grad mode, thread count, default dtype...).
         states.append(GlobalStateGuard())
