@@ -113,6 +113,10 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]
     def one(value: Any) -> Any:
         if isinstance(value, torch.Tensor):
             return (tuple(value.shape), value.dtype, value.device, value.requires_grad)
+        if isinstance(value, list | tuple):  # nested tensors: never their values
+            return (type(value), tuple(one(v) for v in value))
+        if isinstance(value, dict):
+            return (dict, tuple((k, one(v)) for k, v in sorted(value.items())))
         return (type(value), repr(value))
 
     return (tuple(one(a) for a in args), tuple((k, one(v)) for k, v in sorted(kwargs.items())))
