@@ -152,6 +152,7 @@ class TorchAdaptor(Adaptor):
         caps = []
         from lpot_torch.ops import slow_in_int8
 
+        nodes = {n.name: n for n in model.exported.graph.nodes}
         for name, (op_type, node_name) in model.ops.items():
             weighted = op_type in WEIGHTED_TYPES
             if approach == "dynamic":
@@ -165,7 +166,7 @@ class TorchAdaptor(Adaptor):
                         op_type,
                         STATIC_ACTIVATION,
                         WEIGHT if weighted else None,
-                        prefer_fp32=slow_in_int8(model.exported.graph, node_name),
+                        prefer_fp32=slow_in_int8(nodes.get(node_name)),
                     )
                 )
         slow = [c.name for c in caps if c.prefer_fp32]

@@ -41,9 +41,8 @@ WEIGHTED = (aten.conv1d.default, aten.conv2d.default, aten.linear.default)
 SLOW_INT8_LINEAR_WEIGHTS = 4096
 
 
-def slow_in_int8(graph: Graph, node_name: str) -> bool:
+def slow_in_int8(node: Node | None) -> bool:
     """True for a Linear too small for INT8 to pay off (a classifier head: 64 -> 10)."""
-    node = next((n for n in graph.nodes if n.name == node_name), None)
     if node is None or node.target != aten.linear.default or len(node.args) < 2:
         return False
     weight = node.args[1].meta.get("val") if isinstance(node.args[1], Node) else None
